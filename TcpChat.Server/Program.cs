@@ -1,1 +1,3 @@
-Console.WriteLine("server");
+using TcpChat.Server;
+
+return await ServerHost.RunAsync(args);

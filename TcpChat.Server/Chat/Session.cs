@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using TcpChat.Protocol;
+
+namespace TcpChat.Server.Chat;
+
+/// <summary>
+/// One connection. <see cref="RunAsync"/> is its whole lifetime: read and handle frames until the client leaves or
+/// the server closes it, then leave every room and tell the others. Writing is done by one writer loop that drains
+/// the <see cref="Outbox"/> and flushes many frames at once; anyone may <see cref="Send"/>.
+/// </summary>
+internal sealed class Session
+{
+    private static long _nextId;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Outbox _outbox;
+    private readonly ChatHub _hub;
+    private readonly ChatOptions _options;
+    private readonly ILogger _log;
+    private readonly FrameParser _parser;
+    private int _closing;
+    private string _quitReason = "connection closed";
+    private long _lastHeard;
+    private long _pingSentAt;
+
+    public Session(Socket socket, ChatHub hub, ChatOptions options, ILogger log)
+    {
+        _socket = socket;
+        _hub = hub;
+        _options = options;
+        _log = log;
+        Id = Interlocked.Increment(ref _nextId);
+        Remote = socket.RemoteEndPoint as IPEndPoint;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+        // Zero-byte reads: an idle connection holds no read buffer while it waits.
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, useZeroByteReads: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 4096));
+        _outbox = new Outbox(options.OutboxBytes);
+        _parser = new FrameParser(Grammar.ClientToServer, options.MaxLine, options.MaxPayload);
+        _lastHeard = Environment.TickCount64;
+    }
+
+    public long Id { get; }
+
+    public IPEndPoint? Remote { get; }
+
+    /// <summary>Null until NICK succeeds. Written only by this session's reader loop.</summary>
+    public string? Nick { get; set; }
+
+    /// <summary><see cref="TextRules.Key"/> of <see cref="Nick"/>.</summary>
+    public string? NickKey { get; set; }
+
+    /// <summary>The rooms this session is in, by key. Touched only by this session's reader loop.</summary>
+    public Dictionary<string, Room> Rooms { get; } = new();
+
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    public long OutboxBytes => _outbox.Bytes;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        _log.LogInformation("Connected {Remote} (#{Id})", Remote, Id);
+        Task writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        try
+        {
+            Send(_hub.Hello);
+            await ReadLoopAsync();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // A reset or abort is a normal way for a connection to end.
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Session #{Id} failed", Id);
+            Close(ErrorCode.BadFrame, "internal error", "internal error");
+        }
+        finally
+        {
+            Close(null, null, _quitReason);
+            _hub.Disconnect(this, _quitReason);
+            try { await writer.WaitAsync(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds)); }
+            catch (TimeoutException) { }
+            _socket.Dispose();
+            await writer.ContinueWith(_ => { }, TaskScheduler.Default);
+            _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
+                Nick is null ? "" : " " + Nick, _quitReason);
+        }
+    }
+
+    /// <summary>Queues an encoded frame. A full outbox closes the session as a slow consumer.</summary>
+    public void Send(ReadOnlyMemory<byte> frame)
+    {
+        if (_outbox.TryEnqueue(frame) == Outbox.Result.Full)
+        {
+            _hub.Metrics.SlowConsumers.Add(1);
+            Close(ErrorCode.SlowConsumer, $"outbox passed {_options.OutboxBytes} bytes: reading too slowly",
+                "slow consumer", dropBacklog: true);
+        }
+    }
+
+    public void SendError(ErrorCode code, string verb, string text) =>
+        Send(FrameWriter.Encode(w => FrameWriter.WriteError(w, code, verb, text)));
+
+    /// <summary>
+    /// Ends the session, from any thread, once: queue ERR (when <paramref name="code"/> is given) and BYE as the last
+    /// frames, stop reading. The reader loop's finally does the rest.
+    /// </summary>
+    public void Close(ErrorCode? code, string? message, string quitReason, bool dropBacklog = false)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0) return;
+        _quitReason = quitReason;
+        byte[] last = [];
+        if (message is not null)
+        {
+            last = FrameWriter.Encode(w =>
+            {
+                if (code is { } c) FrameWriter.WriteError(w, c, ProtocolError.NoVerb, message);
+                FrameWriter.WriteWithText(w, Verb.Bye, [], message);
+            });
+        }
+        _outbox.Complete(last, dropBacklog);
+        _input.CancelPendingRead();
+    }
+
+    /// <summary>Called by the hub's keepalive sweep.</summary>
+    public void CheckAlive(long now, long pingMs)
+    {
+        long silent = now - Volatile.Read(ref _lastHeard);
+        if (silent >= 2 * pingMs)
+        {
+            _hub.Metrics.StaleConnections.Add(1);
+            Close(ErrorCode.Timeout, $"no frame for {silent / 1000} seconds", "ping timeout");
+        }
+        else if (silent >= pingMs && Volatile.Read(ref _pingSentAt) <= Volatile.Read(ref _lastHeard))
+        {
+            Volatile.Write(ref _pingSentAt, now);
+            Send(FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Ping, now.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+    }
+
+    /// <summary>Read, parse every complete frame, handle it, <c>AdvanceTo(consumed, examined)</c>.</summary>
+    private async Task ReadLoopAsync()
+    {
+        while (!IsClosing)
+        {
+            ReadResult result = await _input.ReadAsync();
+            if (result.IsCanceled) return;
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
+            _hub.Metrics.BytesIn.Add(buffer.Length);
+
+            SequencePosition consumed = buffer.Start;
+            SequencePosition examined = buffer.Start;
+            while (!IsClosing)
+            {
+                ParseStatus status = _parser.TryParse(buffer, out consumed, out examined, out Frame frame, out ProtocolError error);
+                if (status == ParseStatus.NeedMoreData) break;
+                if (status == ParseStatus.FatalError)
+                {
+                    _hub.Metrics.ProtocolErrors.Add(1);
+                    _log.LogDebug("Protocol error from #{Id}: {Code} {Message}", Id, error.Code, error.Message);
+                    Close(error.Code, error.Message, "protocol error");
+                    return;
+                }
+                if (status == ParseStatus.Error)
+                {
+                    _hub.Metrics.ProtocolErrors.Add(1);
+                    SendError(error.Code, error.Verb, error.Message);
+                }
+                else
+                {
+                    _hub.Metrics.MessagesIn.Add(1);
+                    _hub.Handle(this, frame);
+                }
+                buffer = buffer.Slice(consumed);
+            }
+            _input.AdvanceTo(consumed, examined);
+            if (result.IsCompleted) return;
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out ReadOnlyMemory<byte> frame))
+                {
+                    _outbox.Taken(frame.Length);
+                    if (_outbox.DropBacklog) continue;
+                    _output.Write(frame.Span);
+                    _hub.Metrics.MessagesOut.Add(1);
+                    _hub.Metrics.BytesOut.Add(frame.Length);
+                }
+                FlushResult flushed = await _output.FlushAsync();
+                if (flushed.IsCompleted) return;
+            }
+            if (!_outbox.LastFrames.IsEmpty)
+            {
+                await _output.WriteAsync(_outbox.LastFrames);
+            }
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The peer went away or the socket was cut after the close deadline.
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using TcpChat.Protocol;
+
+namespace TcpChat.Server;
+
+/// <summary>
+/// Every setting of the server, bound from the "Chat" section: appsettings.json, then environment variables
+/// (<c>Chat__Port=7000</c>), then the command line (<c>--port 7000</c> or <c>--Chat:Port=7000</c>).
+/// docs/CONFIGURATION.md lists them with their defaults.
+/// </summary>
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    /// <summary>TCP port to listen on; 0 picks a free port (the log line says which).</summary>
+    public int Port { get; set; } = ProtocolDefaults.Port;
+
+    /// <summary>Address to listen on: 0.0.0.0 for every IPv4 interface, :: for IPv6 too, 127.0.0.1 for this box only.</summary>
+    public string Bind { get; set; } = "0.0.0.0";
+
+    /// <summary>The name the server gives itself in HELLO; one token.</summary>
+    public string ServerName { get; set; } = Environment.MachineName;
+
+    /// <summary>Largest control line a client may send, in bytes (inline text included).</summary>
+    public int MaxLine { get; set; } = ProtocolDefaults.MaxLine;
+
+    /// <summary>Largest text a client may send in the length form, in bytes.</summary>
+    public int MaxPayload { get; set; } = ProtocolDefaults.MaxPayload;
+
+    /// <summary>A client silent this long gets a PING; silent twice this long, it is closed with ERR TIMEOUT.</summary>
+    public int PingSeconds { get; set; } = 60;
+
+    /// <summary>The room every user joins on registering; empty for none.</summary>
+    public string DefaultRoom { get; set; } = "#lobby";
+
+    /// <summary>Bytes that may wait in a connection's outbox; past it the connection is a slow consumer and is closed.</summary>
+    public int OutboxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long the last frames (ERR, BYE) of a closing connection may take to be written before it is cut.</summary>
+    public double CloseTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>How many rooms one connection may be in at once.</summary>
+    public int MaxRoomsPerUser { get; set; } = 100;
+
+    /// <summary>How many connections the server holds at once; beyond it a new one gets ERR SERVER_FULL and is closed.</summary>
+    public int MaxConnections { get; set; } = 20_000;
+
+    /// <summary>On SIGTERM or Ctrl+C, how long connections get to receive BYE before the process exits.</summary>
+    public double ShutdownSeconds { get; set; } = 5;
+
+    /// <summary>The problems with these settings, one line each; empty when they are usable.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Port is < 0 or > 65535) yield return $"Port must be 0-65535 (got {Port})";
+        if (!IPAddress.TryParse(Bind, out _)) yield return $"Bind must be an IP address such as 0.0.0.0, :: or 127.0.0.1 (got '{Bind}')";
+        if (string.IsNullOrEmpty(ServerName) || !FrameWriter.IsValidArgument(ServerName))
+            yield return $"ServerName must be one word without spaces (got '{ServerName}')";
+        if (MaxLine is < 64 or > 1024 * 1024) yield return $"MaxLine must be 64-1048576 bytes (got {MaxLine})";
+        if (MaxPayload is < 1 or > 64 * 1024 * 1024) yield return $"MaxPayload must be 1-67108864 bytes (got {MaxPayload})";
+        if (PingSeconds is < 1 or > 86400) yield return $"PingSeconds must be 1-86400 (got {PingSeconds})";
+        if (DefaultRoom.Length > 0 && (!TextRules.TryNormalizeRoom(DefaultRoom, out _, out _)))
+            yield return $"DefaultRoom must be a room name such as #lobby, or empty (got '{DefaultRoom}')";
+        if (OutboxBytes < 1024) yield return $"OutboxBytes must be at least 1024 (got {OutboxBytes})";
+        if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
+        if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
+        if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
+        if (ShutdownSeconds is <= 0 or > 600) yield return $"ShutdownSeconds must be above 0 and at most 600 (got {ShutdownSeconds})";
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using TcpChat.Tui.Terminal;
+
+namespace TcpChat.Tests.Tui.Terminal;
+
+public class DisplayWidthTests
+{
+    [Theory]
+    [InlineData("João", 4)]
+    [InlineData("ação", 4)]
+    [InlineData("a\u0303c\u0327a\u0303o", 4)] // "ação" in NFD: combining tilde and cedilla
+    [InlineData("漢字", 4)]
+    [InlineData("👍🏽", 2)]                     // thumbs up + skin tone modifier
+    [InlineData("🇵🇹", 2)]                      // regional indicator pair
+    [InlineData("👨‍👩‍👧", 2)]                     // ZWJ family sequence
+    [InlineData("❤️", 2)]                       // text-default heart + VS16
+    [InlineData("1️⃣", 2)]                       // keycap sequence
+    [InlineData("한국어", 6)]
+    [InlineData("\u1100\u1161\u11A8", 2)]       // Hangul syllable as decomposed jamo
+    [InlineData("ＡＢ", 4)]                       // fullwidth forms
+    [InlineData("hello world", 11)]
+    [InlineData("", 0)]
+    public void MeasuresStringsInTerminalColumns(string text, int expected) =>
+        Assert.Equal(expected, DisplayWidth.Of(text));
+
+    [Fact]
+    public void NfcAndNfdMeasureTheSame() =>
+        Assert.Equal(DisplayWidth.Of("ação".Normalize(NormalizationForm.FormC)), DisplayWidth.Of("ação".Normalize(NormalizationForm.FormD)));
+
+    [Theory]
+    [InlineData("\u0303", 0)] // lone combining mark
+    [InlineData("\u200D", 0)] // ZWJ
+    [InlineData("\u200C", 0)] // ZWNJ
+    [InlineData("\uFE0F", 0)] // lone variation selector
+    [InlineData("\u200B", 0)] // zero width space
+    public void ZeroWidthCodePointsTakeNoColumn(string grapheme, int expected) =>
+        Assert.Equal(expected, DisplayWidth.OfGrapheme(grapheme));
+
+    [Fact]
+    public void ControlCharactersDoNotCrashAndTakeNoColumn()
+    {
+        Assert.Equal(0, DisplayWidth.Of("\u0007\u001b\u0000\u009b"));
+        Assert.Equal(2, DisplayWidth.Of("a\tb"));
+    }
+
+    [Fact]
+    public void LoneSurrogateCountsAsReplacementCharacter() =>
+        Assert.Equal(2, DisplayWidth.Of("a\uD800"));
+
+    [Fact]
+    public void GraphemesKeepClustersWhole() =>
+        Assert.Equal(["a\u0303", "👍🏽", "🇵🇹", "👨‍👩‍👧", "x"], DisplayWidth.Graphemes("a\u0303👍🏽🇵🇹👨‍👩‍👧x"));
+
+    [Theory]
+    [InlineData("João Silva", 4, "João")]
+    [InlineData("漢字漢字", 3, "漢")]     // the second ideograph would straddle the limit
+    [InlineData("👨‍👩‍👧👍🏽", 3, "👨‍👩‍👧")]
+    [InlineData("abc", 10, "abc")]
+    [InlineData("abc", 0, "")]
+    public void TruncateCutsByWholeGraphemes(string text, int width, string expected) =>
+        Assert.Equal(expected, DisplayWidth.Truncate(text, width));
+
+    [Theory]
+    [InlineData("alexandra", 6, "alexa…")]
+    [InlineData("漢字漢字", 6, "漢字…")]
+    [InlineData("short", 6, "short")]
+    public void TruncateWithEllipsisStillFits(string text, int width, string expected)
+    {
+        string result = DisplayWidth.Truncate(text, width, "…");
+        Assert.Equal(expected, result);
+        Assert.True(DisplayWidth.Of(result) <= width);
+    }
+
+    [Fact]
+    public void SplitAtNeverSplitsAGrapheme()
+    {
+        Assert.Equal(("a\u0303", "b"), DisplayWidth.SplitAt("a\u0303b", 1));
+        Assert.Equal(("x", "🇵🇹"), DisplayWidth.SplitAt("x🇵🇹", 2));
+    }
+}
