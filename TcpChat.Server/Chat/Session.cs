@@ -113,7 +113,8 @@ internal sealed class Session
     /// Ends the session, from any thread, once: queue ERR (when <paramref name="code"/> is given) and BYE as the last
     /// frames, stop reading. The reader loop's finally does the rest.
     /// </summary>
-    public void Close(ErrorCode? code, string? message, string quitReason, bool dropBacklog = false)
+    public void Close(ErrorCode? code, string? message, string quitReason, bool dropBacklog = false,
+        string verb = ProtocolError.NoVerb)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         _quitReason = quitReason;
@@ -122,7 +123,7 @@ internal sealed class Session
         {
             last = FrameWriter.Encode(w =>
             {
-                if (code is { } c) FrameWriter.WriteError(w, c, ProtocolError.NoVerb, message);
+                if (code is { } c) FrameWriter.WriteError(w, c, verb, message);
                 FrameWriter.WriteWithText(w, Verb.Bye, [], message);
             });
         }
@@ -167,7 +168,7 @@ internal sealed class Session
                 {
                     _hub.Metrics.ProtocolErrors.Add(1);
                     _log.LogDebug("Protocol error from #{Id}: {Code} {Message}", Id, error.Code, error.Message);
-                    Close(error.Code, error.Message, "protocol error");
+                    Close(error.Code, error.Message, "protocol error", verb: error.Verb);
                     return;
                 }
                 if (status == ParseStatus.Error)

@@ -30,7 +30,6 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         var address = IPAddress.Parse(_options.Bind);
         _socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (address.Equals(IPAddress.IPv6Any)) _socket.DualMode = true;
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _socket.Bind(new IPEndPoint(address, _options.Port));
         _socket.Listen(1024);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;

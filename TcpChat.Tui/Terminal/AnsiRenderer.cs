@@ -115,7 +115,7 @@ public sealed class AnsiRenderer
         if (current != Style.Default)
             output.Append("\e[0m");
 
-        if (Cursor is var (cx, cy) && cx >= 0 && cy >= 0 && cx < _width && cy < _height)
+        if (Cursor is (int cx, int cy) && cx >= 0 && cy >= 0 && cx < _width && cy < _height)
         {
             if (cx != _cursorX || cy != _cursorY)
                 AppendMove(output, cx, cy);

@@ -18,7 +18,10 @@ namespace TcpChat.Tui.Terminal;
 public sealed class TerminalHost : IDisposable
 {
     private const string EnterSequence = "\e[?1049h\e[?25l\e[?2004h"; // alt screen, hide cursor, bracketed paste on
-    private const string LeaveSequence = "\e[0m\e[?2004l\e[?25h\e[?1049l"; // the reverse, SGR reset first
+    // The reverse, SGR reset first. It also returns the cursor keys and keypad to normal mode
+    // (ESC[?1l ESC>): .NET's Console switches them to application mode when it initialises,
+    // and a shell after us expects normal mode.
+    private const string LeaveSequence = "\e[0m\e[?2004l\e[?25h\e[?1049l\e[?1l\e>";
 
     private readonly byte[]? _savedTermios;
     private readonly Stream _stdin;
@@ -30,6 +33,7 @@ public sealed class TerminalHost : IDisposable
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _escapeTimeout;
+    private readonly UTF8Encoding _utf8 = new(encoderShouldEmitUTF8Identifier: false);
     private int _restored;
     private long _size;
 
@@ -81,9 +85,22 @@ public sealed class TerminalHost : IDisposable
         byte[] saved = Termios.EnterRawMode()
             ?? throw new InvalidOperationException("Could not switch the terminal to raw mode.");
 
-        var host = new TerminalHost(saved, escapeTimeout ?? TimeSpan.FromMilliseconds(50), noColor ?? NoColorRequested);
-        host.HookExitPaths();
-        host.WriteRaw(EnterSequence);
+        TerminalHost? host = null;
+        try
+        {
+            host = new TerminalHost(saved, escapeTimeout ?? TimeSpan.FromMilliseconds(50), noColor ?? NoColorRequested);
+            host.HookExitPaths();
+            host.WriteRaw(EnterSequence);
+        }
+        catch
+        {
+            // Never leave the terminal raw because setting up failed half way.
+            if (host is null)
+                Termios.Restore(saved);
+            else
+                host.Dispose();
+            throw;
+        }
         _ = Task.Run(host.ReadLoopAsync);
         return host;
     }
@@ -123,7 +140,7 @@ public sealed class TerminalHost : IDisposable
         {
             try
             {
-                var bytes = Encoding.UTF8.GetBytes(LeaveSequence);
+                var bytes = _utf8.GetBytes(LeaveSequence);
                 _stdout.Write(bytes);
                 _stdout.Flush();
             }
@@ -150,6 +167,7 @@ public sealed class TerminalHost : IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         AppDomain.CurrentDomain.UnhandledException -= OnUnhandledException;
         _events.Writer.TryComplete();
+        _stdout.Dispose();
         // _stdin is not disposed: a read may still be blocked in it; fd 0 is not ours to close.
     }
 
@@ -223,13 +241,16 @@ public sealed class TerminalHost : IDisposable
     {
         if (text.Length == 0)
             return;
-        int max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        int max = _utf8.GetMaxByteCount(text.Length);
         byte[] bytes = ArrayPool<byte>.Shared.Rent(max);
         try
         {
+            // One encoder across the chunks so a surrogate pair split between chunks stays intact.
+            Encoder encoder = _utf8.GetEncoder();
             int count = 0;
             foreach (ReadOnlyMemory<char> chunk in text.GetChunks())
-                count += Encoding.UTF8.GetBytes(chunk.Span, bytes.AsSpan(count));
+                count += encoder.GetBytes(chunk.Span, bytes.AsSpan(count), flush: false);
+            count += encoder.GetBytes([], bytes.AsSpan(count), flush: true);
             _stdout.Write(bytes, 0, count);
             _stdout.Flush();
         }

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace TcpChat.Tests.Infrastructure;
+
+/// <summary>
+/// The real server binary (tcpchat-server.dll, copied beside the tests), started as its own process on a free port,
+/// the way a user starts it. Its log is kept for assertions and for failure messages.
+/// </summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _log = new();
+    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public int Port { get; private set; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get { lock (_log) return string.Join('\n', _log); }
+    }
+
+    /// <summary>Starts <c>dotnet tcpchat-server.dll --port 0 --bind 127.0.0.1</c> plus <paramref name="args"/>.</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (string a in (string[])["--port", "0", "--bind", "127.0.0.1", .. args]) info.ArgumentList.Add(a);
+        var server = new ServerProcess(Process.Start(info)!);
+        server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        _ = server._process.WaitForExitAsync().ContinueWith(_ =>
+            server._port.TrySetException(new InvalidOperationException("server exited before listening:\n" + server.Log)));
+        server.Port = await server._port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.Add(line);
+        var m = ListeningLine().Match(line);
+        if (m.Success) _port.TrySetResult(int.Parse(m.Groups[1].Value));
+    }
+
+    /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGINT = 2, SIGKILL = 9) to the server.</summary>
+    public void Signal(int signal) => Process.Start("kill", $"-{signal} {_process.Id}")!.WaitForExit();
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Listening on .*:(\d+) ")]
+    private static partial Regex ListeningLine();
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using TcpChat.Tests.Infrastructure;
+
+namespace TcpChat.Tests.Server;
+
+/// <summary>The server binary as an operator runs it: signals, exit codes, bad settings.</summary>
+public sealed class ProcessTests
+{
+    [Theory]
+    [InlineData(15)] // SIGTERM, as systemd stops it
+    [InlineData(2)]  // SIGINT, Ctrl+C
+    public async Task SignalSaysByeToEveryClientAndExitsZero(int signal)
+    {
+        await using var server = await ServerProcess.StartAsync();
+        await using var alice = await TestClient.ConnectAsync(server.Port);
+        alice.Send("NICK alice\n");
+        await alice.ExpectAsync("NAMES #lobby");
+        await using var bob = await TestClient.ConnectAsync(server.Port);
+        bob.Send("NICK bob\n");
+        await alice.ExpectAsync("JOIN #lobby bob");
+        await bob.ExpectAsync("NAMES #lobby");
+
+        server.Signal(signal);
+        foreach (var client in new[] { alice, bob })
+        {
+            var last = await client.ExpectClosedAsync();
+            Assert.Equal("ERR SHUTDOWN * :server shutting down", last[^2].ToString());
+            Assert.Equal("BYE :server shutting down", last[^1].ToString());
+        }
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Theory]
+    [InlineData("--port", "99999", "Port must be 0-65535")]
+    [InlineData("--bind", "nowhere", "Bind must be an IP address")]
+    [InlineData("--max-line", "10", "MaxLine must be")]
+    [InlineData("--default-room", "lobby", "DefaultRoom must be a room name")]
+    [InlineData("--ping", "soon", "bad setting")]
+    public async Task BadSettingIsOneClearLineAndExitCodeTwo(string flag, string value, string expected)
+    {
+        var (code, output) = await RunServerAsync(flag, value);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, output);
+        Assert.Single(output.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task HelpListsEverySetting()
+    {
+        var (code, output) = await RunServerAsync("--help");
+        Assert.Equal(0, code);
+        foreach (var flag in TcpChat.Server.ServerHost.Flags.Keys) Assert.Contains(flag, output);
+    }
+
+    [Fact]
+    public async Task TakenPortIsOneClearLineAndNonZeroExit()
+    {
+        await using var first = await ServerProcess.StartAsync();
+        var (code, output) = await RunServerAsync("--port", first.Port.ToString(), "--bind", "127.0.0.1");
+        Assert.Equal(1, code);
+        Assert.Contains($"cannot listen on 127.0.0.1:{first.Port}", output);
+    }
+
+    private static async Task<(int Code, string Output)> RunServerAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
