@@ -68,7 +68,7 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
 
             var status = ParseControlLine(line, out Verb verb, out string[] args, out ReadOnlySequence<byte> inline,
                 out bool hasInline, out long length, out error);
-            if (status != ParseStatus.Frame)
+            if (status == ParseStatus.FatalError || (status == ParseStatus.Error && length < 0))
             {
                 consumed = examined = status == ParseStatus.FatalError ? input.End : reader.Position;
                 return status;
@@ -81,11 +81,13 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
                 return ParseStatus.Frame;
             }
 
-            // Length form: exactly `length` bytes, then LF or CRLF.
+            // Length form: exactly `length` bytes, then LF or CRLF. A frame that is wrong (status Error) but declared
+            // a length still owns its payload: skip it, or its bytes would be read as frames.
             if (reader.Remaining < length + 1)
             {
                 consumed = frameStart;
                 examined = input.End;
+                error = default;
                 return ParseStatus.NeedMoreData;
             }
             var payload = input.Slice(reader.Position, length);
@@ -97,6 +99,7 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
                 {
                     consumed = frameStart;
                     examined = input.End;
+                    error = default;
                     return ParseStatus.NeedMoreData;
                 }
             }
@@ -108,6 +111,7 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
                 return ParseStatus.FatalError;
             }
             consumed = examined = reader.Position;
+            if (status == ParseStatus.Error) return status;
             frame = new Frame(verb, args, payload, hasText: true);
             return ParseStatus.Frame;
         }
@@ -124,7 +128,8 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
 
     /// <summary>
     /// Splits a control line into verb, arguments and text. <paramref name="length"/> is the declared payload length,
-    /// or -1 when no payload follows (no text, or inline text).
+    /// or -1 when no payload follows (no text, or inline text). It is set with <see cref="ParseStatus.Error"/> too, when
+    /// an argument is bad but the line is otherwise well formed and ends with a length: that payload must be skipped.
     /// </summary>
     private ParseStatus ParseControlLine(
         in ReadOnlySequence<byte> line, out Verb verb, out string[] args, out ReadOnlySequence<byte> inline,
@@ -154,6 +159,7 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
             string verbName = verb.ToWire();
 
             var tokens = new List<string>(4);
+            ProtocolError? badArgument = null;
             while (true)
             {
                 SkipSpaces(span, ref pos);
@@ -167,11 +173,18 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
                 ReadOnlySpan<byte> token = NextToken(span, ref pos);
                 if (!TryDecodeArgument(token, out string? arg))
                 {
-                    error = new ProtocolError(ErrorCode.BadFrame, verbName,
+                    // Reported below; read on, since a length at the end of the line still means a payload follows.
+                    badArgument ??= new ProtocolError(ErrorCode.BadFrame, verbName,
                         "arguments must be valid UTF-8 without control characters", Fatal: false);
-                    return ParseStatus.Error;
+                    arg = ""; // not a length either
                 }
                 tokens.Add(arg);
+            }
+
+            if (badArgument is { } bad && (shape.Text == TextRule.None || hasInline || tokens.Count != shape.MinArgs + 1))
+            {
+                error = bad;
+                return ParseStatus.Error;
             }
 
             if (shape.Text == TextRule.None)
@@ -192,6 +205,11 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
                 string last = tokens[^1];
                 tokens.RemoveAt(tokens.Count - 1);
                 var lengthStatus = ParseLength(last, verbName, out length, out error);
+                if (badArgument is not null && lengthStatus != ParseStatus.FatalError)
+                {
+                    error = badArgument.Value; // reported after the payload, if a length was given, is skipped
+                    return ParseStatus.Error;
+                }
                 if (lengthStatus != ParseStatus.Frame) return lengthStatus;
             }
             else if (tokens.Count != fixedArgs || shape.Text != TextRule.Optional)

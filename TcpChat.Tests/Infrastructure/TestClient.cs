@@ -79,7 +79,7 @@ public sealed class TestClient : IAsyncDisposable
             }
         }
         catch (OperationCanceledException) { }
-        throw new Xunit.Sdk.XunitException($"expected '{what}'; got:\n  " + string.Join("\n  ", Seen.TakeLast(30)) +
+        throw new Xunit.Sdk.XunitException($"expected '{what}'; got:\n  " + string.Join("\n  ", Seen.TakeLast(30).Select(Shorten)) +
             (Closed ? "\n(connection closed)" : ""));
     }
 
@@ -101,9 +101,15 @@ public sealed class TestClient : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException("expected the server to close the connection; got:\n  " + string.Join("\n  ", rest));
+            throw new Xunit.Sdk.XunitException("expected the server to close the connection; got:\n  " + string.Join("\n  ", rest.TakeLast(30).Select(Shorten)));
         }
         return rest;
+    }
+
+    private static string Shorten(Received frame)
+    {
+        string text = frame.ToString();
+        return text.Length <= 200 ? text : text[..200] + $"... ({text.Length} chars)";
     }
 
     public IReadOnlyList<Received> Seen

@@ -91,7 +91,11 @@ client() {
     shift
     mkfifo "$WORK/$who.in"
     : > "$WORK/$who.out"
-    nc "$@" "$HOST" "$TCPCHAT_PORT" < "$WORK/$who.in" > "$WORK/$who.out" 2> "$WORK/$who.err" &
+    (
+        # The other clients' input fifos stay open only in this script, so that close_input means end of input.
+        for fd in "${FD[@]}"; do if [[ -n "$fd" ]]; then eval "exec $fd>&-"; fi; done
+        exec nc "$@" "$HOST" "$TCPCHAT_PORT" < "$WORK/$who.in" > "$WORK/$who.out" 2> "$WORK/$who.err"
+    ) &
     PID[$who]=$!
     local fd
     exec {fd}> "$WORK/$who.in"

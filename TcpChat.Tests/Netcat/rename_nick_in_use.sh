@@ -8,7 +8,7 @@ register bob bob 'alice bob'
 register carol 'joão' 'alice bob joão'
 
 say alice 'NICK alicia'
-expect_next alice 'NICK alice alicia'
+expect alice 'NICK alice alicia'
 expect bob 'NICK alice alicia'
 expect carol 'NICK alice alicia'
 say bob 'NAMES #lobby'

@@ -101,6 +101,18 @@ public class FrameParserErrorTests
         { "tab in an argument", B("SEND bo\tb :hi\n"), ErrorCode.BadFrame, "SEND", false },
         { "CR in an argument", B("NICK bob\r\r\n"), ErrorCode.BadFrame, "NICK", false },
         { "control character in a PING token", B("PING a\u0001\n"), ErrorCode.BadFrame, "PING", false },
+
+        // A bad argument on a line that ends with a length: the text still follows and is skipped, never run as frames
+        { "bad argument before a length", B("SEND bo\u0001b 5\nhello\n"), ErrorCode.BadFrame, "SEND", false },
+        { "bad argument before a length, text that looks like a frame", B("SEND bo\u0001b 11\nQUIT :pwned\n"), ErrorCode.BadFrame, "SEND", false },
+        { "invalid UTF-8 before a length, CRLF", B("SEND ", 0xFF, " 3\r\nabc\r\n"), ErrorCode.BadFrame, "SEND", false },
+        { "bad argument before a length on PART", B("PART #lo\u007fbby 3\nbye\n"), ErrorCode.BadFrame, "PART", false },
+        { "bad argument before an empty text", B("SEND bo\u0001b 0\n\n"), ErrorCode.BadFrame, "SEND", false },
+        { "bad argument as the length itself", B("SEND #a 5\u0001\n"), ErrorCode.BadFrame, "SEND", false },
+        { "bad argument with inline text", B("SEND bo\u0001b :5\n"), ErrorCode.BadFrame, "SEND", false },
+        { "bad argument before a huge length", B("SEND bo\u0001b 99999999999\n"), ErrorCode.TooLong, "SEND", true },
+        { "bad argument before a signed length", B("SEND bo\u0001b -1\n"), ErrorCode.BadFrame, "SEND", true },
+        { "bad argument, then extra byte after the text", B("SEND bo\u0001b 3\nabcX"), ErrorCode.BadFrame, "SEND", true },
     };
 
     [Theory]

@@ -16,6 +16,7 @@ public class FrameParserSegmentationTests
         "SEND bob 9\nline\nline\r\n", "SEND #a :漢字 👍🏽\n", "QUIT\n", "PING 5\n", "PONG\r\n", "NAMES #lobby\n",
         "\n", "\r\n", "\r", " ", ":", "SEND ", "#lobby ", "3", "\n", "abc", "X", "-5", "+5", "99999999999",
         "FOO bar\n", "SEND #lobby\n", "SEND #lobby word\n", "NICK :x\n", "\u001b", "\u0085", "é", "👍🏽",
+        "SEND bo\u0001b 3\nabc\n", "bo\u0001b ",
     ];
 
     private static byte[] RandomInput(Random random)

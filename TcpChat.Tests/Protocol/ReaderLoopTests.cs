@@ -124,14 +124,15 @@ public class ReaderLoopTests
     [InlineData(100)]
     public void NonFatalErrorsCostOnlyTheirFrame(int chunkSize)
     {
-        string stream = "NICK bob\nFOO bar\nSEND #lobby hello\nJOIN #a #b\nNICK :x\nSEND #lobby 5\nhello\nPING\n";
+        string stream = "NICK bob\nFOO bar\nSEND #lobby hello\nJOIN #a #b\nNICK :x\nSEND bo\u0001b 11\nQUIT :pwned\n"
+            + "SEND #lobby 5\nhello\nPING\n";
         var loop = new ReaderLoop(Parsers.Server());
 
         loop.FeedInChunks(Sequences.Utf8(stream), Enumerable.Repeat(chunkSize, 1000));
 
         Assert.Null(loop.Fatal);
         Assert.Equal(["NICK [bob]", "SEND [#lobby] \"hello\"", "PING []"], loop.Frames);
-        Assert.Equal(["ERR UNKNOWN_VERB FOO", "ERR BAD_FRAME SEND", "ERR BAD_FRAME JOIN", "ERR BAD_FRAME NICK"],
+        Assert.Equal(["ERR UNKNOWN_VERB FOO", "ERR BAD_FRAME SEND", "ERR BAD_FRAME JOIN", "ERR BAD_FRAME NICK", "ERR BAD_FRAME SEND"],
             loop.Errors.Select(Parsers.Describe));
     }
 
