@@ -55,12 +55,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'fail "command failed at line $LINENO: $BASH_COMMAND"' ERR
 
-# Prints every client's output (what it received, byte for byte, non-printing bytes shown by `cat -v`).
+# Prints every client's output (what it received, as it came).
 dump() {
     local who
     for who in "${CLIENTS[@]}"; do
         echo "---- $who (nc ${ARGS[$who]}127.0.0.1 $TCPCHAT_PORT) received:"
-        cat -v "$WORK/$who.out"
+        cat "$WORK/$who.out"
         if [[ -s "$WORK/$who.err" ]]; then
             echo "---- $who nc stderr:"
             cat "$WORK/$who.err"

@@ -118,6 +118,12 @@ public sealed class TerminalHost : IDisposable
         }
     }
 
+    /// <summary>Rings the terminal bell (BEL); terminals show it as a sound, a flash or an urgency hint.</summary>
+    public void Bell()
+    {
+        if (Volatile.Read(ref _restored) == 0) WriteRaw("\a");
+    }
+
     /// <summary>Makes the next <see cref="Present"/> clear and redraw the whole screen.</summary>
     public void Invalidate()
     {

@@ -1,0 +1,14 @@
+namespace TcpChat.Tui.App;
+
+/// <summary>What the user asked for on the command line or in the config file.</summary>
+public sealed record ClientOptions
+{
+    public string Host { get; init; } = "localhost";
+    public int Port { get; init; } = Protocol.ProtocolDefaults.Port;
+    public string Nick { get; init; } = Environment.UserName;
+    public IReadOnlyList<string> Rooms { get; init; } = [];
+    public bool Bell { get; init; } = true;
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ReconnectInitial { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReconnectMax { get; init; } = TimeSpan.FromSeconds(30);
+}
