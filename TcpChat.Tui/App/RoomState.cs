@@ -1,0 +1,135 @@
+namespace TcpChat.Tui.App;
+
+/// <summary>
+/// One tab: the status tab, a room or a private conversation. Holds its lines (the last <see cref="MaxLines"/>),
+/// its users, its unread counters and where its message pane is scrolled to. Changed only through the UI loop.
+/// </summary>
+public sealed class RoomState
+{
+    /// <summary>How many lines a room keeps; older ones are dropped.</summary>
+    public const int MaxLines = 5000;
+
+    private static readonly StringComparer s_sortOrder = StringComparer.Create(System.Globalization.CultureInfo.InvariantCulture, ignoreCase: true);
+
+    private readonly List<ChatLine> _lines = [];
+    private readonly List<string> _users = [];
+    private readonly List<string> _speakers = []; // most recent first
+
+    public RoomState(string name, RoomKind kind)
+    {
+        Name = name;
+        Kind = kind;
+    }
+
+    public string Name { get; }
+    public RoomKind Kind { get; }
+    public IReadOnlyList<ChatLine> Lines => _lines;
+
+    /// <summary>The nicks in the room, sorted alphabetically without regard to case.</summary>
+    public IReadOnlyList<string> Users => _users;
+
+    /// <summary>Messages and actions that arrived while the tab was not the current one.</summary>
+    public int Unread { get; set; }
+
+    /// <summary>Of <see cref="Unread"/>, those that mention me (and, in a private tab, every message from the peer).</summary>
+    public int UnreadMentions { get; set; }
+
+    public string? Topic { get; set; }
+
+    /// <summary>
+    /// Rows scrolled up from the bottom of the message pane; 0 follows new lines. While it is above 0,
+    /// <see cref="ChatState.AddLine"/> raises it by the rows a new line takes, so the view stays where it is.
+    /// </summary>
+    public int ScrollOffset { get; set; }
+
+    /// <summary>Whether I am in the room (rooms only; false while disconnected, until rejoined).</summary>
+    public bool Joined { get; set; }
+
+    /// <summary>The width of the message pane the last time this tab was drawn (0 before); used to count wrapped rows.</summary>
+    public int PaneWidth { get; set; }
+
+    /// <summary>Nicks that spoke here, most recent first (for Tab completion).</summary>
+    public IReadOnlyList<string> RecentSpeakers => _speakers;
+
+    public bool HasUser(string nick) => IndexOfUser(nick) >= 0;
+
+    public void SetUsers(IEnumerable<string> nicks)
+    {
+        _users.Clear();
+        foreach (string nick in nicks)
+            if (!string.IsNullOrEmpty(nick) && IndexOfUser(nick) < 0)
+                _users.Add(nick);
+        _users.Sort(s_sortOrder);
+    }
+
+    /// <summary>Adds <paramref name="nick"/> in sorted position; false if it was already there.</summary>
+    public bool AddUser(string nick)
+    {
+        if (string.IsNullOrEmpty(nick) || HasUser(nick))
+            return false;
+        int index = _users.BinarySearch(nick, s_sortOrder);
+        _users.Insert(index < 0 ? ~index : index, nick);
+        return true;
+    }
+
+    public bool RemoveUser(string nick)
+    {
+        int index = IndexOfUser(nick);
+        if (index < 0)
+            return false;
+        _users.RemoveAt(index);
+        return true;
+    }
+
+    /// <summary>Renames a user (in the list and among the recent speakers); false if <paramref name="oldNick"/> was not here.</summary>
+    public bool RenameUser(string oldNick, string newNick)
+    {
+        int speaker = IndexOf(_speakers, oldNick);
+        if (speaker >= 0)
+            _speakers[speaker] = newNick;
+        if (!RemoveUser(oldNick))
+            return false;
+        AddUser(newNick);
+        return true;
+    }
+
+    /// <summary>Drops every line (/clear) and returns to the bottom.</summary>
+    public void Clear()
+    {
+        _lines.Clear();
+        ScrollOffset = 0;
+        Unread = 0;
+        UnreadMentions = 0;
+    }
+
+    internal void Append(ChatLine line)
+    {
+        _lines.Add(line);
+        if (_lines.Count > MaxLines)
+            _lines.RemoveRange(0, _lines.Count - MaxLines);
+    }
+
+    internal void NoteSpeaker(string nick)
+    {
+        int index = IndexOf(_speakers, nick);
+        if (index == 0)
+            return;
+        if (index > 0)
+            _speakers.RemoveAt(index);
+        _speakers.Insert(0, nick);
+        if (_speakers.Count > 100)
+            _speakers.RemoveAt(_speakers.Count - 1);
+    }
+
+    public override string ToString() => $"{Kind} {Name}";
+
+    private int IndexOfUser(string nick) => IndexOf(_users, nick);
+
+    private static int IndexOf(List<string> list, string nick)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (string.Equals(list[i], nick, StringComparison.OrdinalIgnoreCase))
+                return i;
+        return -1;
+    }
+}
