@@ -51,7 +51,7 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
                 examined = input.End;
                 if (reader.Remaining > MaxLine + 1) // + 1: a CR may still precede the LF
                 {
-                    error = TooLongLine(reader.Remaining);
+                    error = TooLongLine();
                     return ParseStatus.FatalError;
                 }
                 return ParseStatus.NeedMoreData;
@@ -61,10 +61,10 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
             if (line.Length > MaxLine)
             {
                 consumed = examined = reader.Position;
-                error = TooLongLine(line.Length);
+                error = TooLongLine();
                 return ParseStatus.FatalError;
             }
-            if (line.IsEmpty) continue; // blank lines are ignored: a netcat user pressing Enter is not an error
+            if (IsBlank(line)) continue; // blank lines are ignored: a netcat user pressing Enter is not an error
 
             var status = ParseControlLine(line, out Verb verb, out string[] args, out ReadOnlySequence<byte> inline,
                 out bool hasInline, out long length, out error);
@@ -117,8 +117,15 @@ public sealed class FrameParser(Grammar grammar, int maxLine, int maxPayload)
         }
     }
 
-    private ProtocolError TooLongLine(long seen) =>
+    private ProtocolError TooLongLine() =>
         new(ErrorCode.TooLong, ProtocolError.NoVerb, $"control line exceeds max_line={MaxLine} bytes", Fatal: true);
+
+    private static bool IsBlank(in ReadOnlySequence<byte> line)
+    {
+        foreach (var segment in line)
+            if (segment.Span.ContainsAnyExcept((byte)' ')) return false;
+        return true;
+    }
 
     private static bool EndsWithCr(in ReadOnlySequence<byte> line)
     {

@@ -1,1 +1,34 @@
-return 0; // the client arrives with its views
+using System.CommandLine;
+using TcpChat.Tui.App;
+
+var host = new Option<string>("--host") { Description = "server host name or address (default: localhost)" };
+var port = new Option<int?>("--port", "-p") { Description = $"server port (default: {TcpChat.Protocol.ProtocolDefaults.Port})" };
+var nick = new Option<string>("--nick", "-n") { Description = "your nick (default: your login name)" };
+var rooms = new Option<string[]>("--room", "-r") { Description = "a room to join at start; repeat for more", AllowMultipleArgumentsPerToken = true };
+var noBell = new Option<bool>("--no-bell") { Description = "no terminal bell when someone mentions you" };
+var config = new Option<string>("--config") { Description = $"config file (default: {ConfigFile.DefaultPath})" };
+
+var root = new RootCommand("tcpchat: a full-screen terminal chat client for TcpChat servers. Type /help inside for commands and keys.")
+{
+    host, port, nick, rooms, noBell, config,
+};
+root.SetAction(async (parse, cancel) =>
+{
+    ClientOptions options;
+    try
+    {
+        options = ConfigFile.Load(parse.GetValue(config) ?? ConfigFile.DefaultPath, new ClientOptions());
+    }
+    catch (FormatException e)
+    {
+        Console.Error.WriteLine($"tcpchat: {e.Message}");
+        return 2;
+    }
+    if (parse.GetValue(host) is { } h) options = options with { Host = h };
+    if (parse.GetValue(port) is { } p) options = options with { Port = p };
+    if (parse.GetValue(nick) is { } n) options = options with { Nick = n };
+    if (parse.GetValue(rooms) is { Length: > 0 } r) options = options with { Rooms = r };
+    if (parse.GetValue(noBell)) options = options with { Bell = false };
+    return await ClientApp.RunAsync(options, cancel);
+});
+return await root.Parse(args).InvokeAsync();

@@ -15,19 +15,17 @@ public sealed class NetcatScriptTests
 
     private static string ScriptDirectory => Path.Combine(AppContext.BaseDirectory, "Netcat");
 
+    private static string[] ScriptNames() =>
+        Directory.Exists(ScriptDirectory)
+            ? Directory.GetFiles(ScriptDirectory, "*.sh").Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal).ToArray()
+            : [];
+
     /// <summary>One case per script, named by its file name.</summary>
-    public static TheoryData<string> Scripts()
-    {
-        var data = new TheoryData<string>();
-        if (!Directory.Exists(ScriptDirectory)) return data;
-        foreach (string path in Directory.GetFiles(ScriptDirectory, "*.sh").OrderBy(p => p, StringComparer.Ordinal))
-            data.Add(Path.GetFileName(path));
-        return data;
-    }
+    public static TheoryData<string> Scripts() => new(ScriptNames());
 
     [Fact]
     public void ScriptsAreCopiedBesideTheTests() =>
-        Assert.True(File.Exists(Path.Combine(ScriptDirectory, "common.sh")) && Scripts().Count() > 1,
+        Assert.True(ScriptNames().Contains("common.sh") && ScriptNames().Length > 1,
             $"expected common.sh and the netcat scenarios in {ScriptDirectory} (TcpChat.Tests.csproj copies Netcat/*.sh)");
 
     [Theory]

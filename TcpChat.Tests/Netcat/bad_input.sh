@@ -37,6 +37,13 @@ say_raw alice 'SEND #lobby 3\na\rb\n'
 expect_text_next alice 'ERR BAD_TEXT SEND' 'text must not hold control characters (only LF and TAB are allowed)'
 say_raw alice 'SEND #lobby :caf\xe9\n'
 expect_text_next alice 'ERR BAD_TEXT SEND' 'text must be valid UTF-8'
+# A frame with a bad argument but a valid length still owns its payload: the 4 bytes "QUIT" are text, not a frame.
+say_raw alice 'SEND bad\x01nick 4\nQUIT\n'
+expect_text_next alice 'ERR BAD_FRAME SEND' 'arguments must be valid UTF-8 without control characters'
+# Lines that are empty or only spaces are ignored: the next thing alice gets is the answer to the next frame.
+say alice ''
+say alice '   '
+say_raw alice '\r\n'
 say alice 'SEND #lobby :still here, still 1 message'
 expect_text_next alice 'MSG #lobby alice 2 TIME' 'still here, still 1 message'
 

@@ -9,9 +9,10 @@
 #   expect alice 'NICK * alice'        # wait (30 s at most) for these lines, in this order, after the last match
 #   expect_text alice 'NAMES #lobby' 'alice'   # a frame with text: control line + byte length, then the text
 #
-# The server's port is $TCPCHAT_PORT (host 127.0.0.1); each scenario expects a fresh server, with nobody on it
-# (NetcatScriptTests starts one per script), since it checks member lists and message ids. Nothing here sleeps to synchronise: every wait polls a
-# client's output until a condition holds, and fails with a clear message after WAIT_TIMEOUT seconds.
+# The server's port is $TCPCHAT_PORT (host 127.0.0.1). Each scenario expects a fresh server with nobody on it
+# (NetcatScriptTests starts one per script), since it checks member lists and message ids. Nothing here sleeps to
+# synchronise: every wait polls a client's output until a condition holds, and fails with a clear message after
+# WAIT_TIMEOUT seconds (30).
 #
 # In what the helpers match, the time of every MSG frame (2026-11-21T10:00:00.123Z) is replaced by the word TIME once
 # it has the right format; `raw_payload` reads the bytes exactly as they came.

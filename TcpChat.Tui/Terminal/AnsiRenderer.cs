@@ -87,11 +87,15 @@ public sealed class AnsiRenderer
         Style current = Style.Default;
         for (int y = 0; y < _height; y++)
         {
+            // Terminals disagree on the width of emoji sequences (tmux 3.3 draws 👍🏽 as 4 cells, most terminals 2).
+            // Where such a grapheme was, rewrite the row from its first change to the end, blanks included, so
+            // nothing the terminal drew beyond our idea of the cell survives.
+            int rewriteFrom = HasComplexGrapheme(_previous, y) ? FirstChange(cells, y) : _width;
             for (int x = 0; x < _width; x++)
             {
                 int i = y * _width + x;
                 Cell cell = cells[i];
-                if (cell.IsContinuation || cell == _previous[i])
+                if (cell.IsContinuation || (cell == _previous[i] && x < rewriteFrom))
                     continue;
 
                 if (x != _cursorX || y != _cursorY)
@@ -106,6 +110,8 @@ public sealed class AnsiRenderer
 
                 _cursorX = x + cell.Width;
                 _cursorY = y;
+                if (IsComplex(cell))
+                    _cursorX = _cursorY = -1; // the terminal may have advanced by another width: move explicitly
                 if (_cursorX >= _width)
                     _cursorX = _cursorY = -1; // pending wrap: position is terminal-specific
             }
@@ -136,6 +142,23 @@ public sealed class AnsiRenderer
         var sb = new StringBuilder();
         Render(frame, sb);
         return sb.ToString();
+    }
+
+    // A grapheme of several code points (emoji with a skin tone, ZWJ sequences, flags) drawn two cells wide.
+    private static bool IsComplex(in Cell cell) => cell.Width == 2 && cell.Symbol.Length > 2;
+
+    private bool HasComplexGrapheme(Cell[] row, int y)
+    {
+        for (int x = 0; x < _width; x++)
+            if (IsComplex(row[y * _width + x])) return true;
+        return false;
+    }
+
+    private int FirstChange(ReadOnlySpan<Cell> cells, int y)
+    {
+        for (int x = 0; x < _width; x++)
+            if (cells[y * _width + x] != _previous[y * _width + x]) return x;
+        return _width;
     }
 
     private void AppendMove(StringBuilder output, int x, int y)

@@ -101,11 +101,33 @@ public class AnsiRendererTests
     }
 
     [Fact]
+    public void CursorIsPlacedExplicitlyAfterAnEmojiSequenceWhoseWidthTerminalsDisagreeOn()
+    {
+        var (renderer, buffer) = Drawn(6, 1);
+        buffer.SetString(0, 0, "x👍🏽y", Style.Default);
+        Assert.Equal("\e[1;1Hx👍🏽\e[1;4Hy", renderer.Render(buffer));
+    }
+
+    [Fact]
+    public void RowThatHeldAnEmojiSequenceIsRewrittenToItsEndWhenItChanges()
+    {
+        var (renderer, buffer) = Drawn(6, 2);
+        buffer.SetString(0, 0, "👍🏽", Style.Default);
+        buffer.SetString(0, 1, "ok", Style.Default);
+        renderer.Render(buffer);
+
+        buffer.Clear();
+        buffer.SetString(0, 1, "ok", Style.Default);
+        // Row 0 is written in full, blanks included, clearing whatever the terminal drew for the emoji; row 1 is untouched.
+        Assert.Equal("\e[1;1H      ", renderer.Render(buffer));
+    }
+
+    [Fact]
     public void WideCharAdvancesTheCursorByTwoAndItsContinuationIsNotWritten()
     {
         var (renderer, buffer) = Drawn(6, 1);
-        buffer.SetString(0, 0, "漢x👍🏽y", Style.Default);
-        Assert.Equal("\e[1;1H漢x👍🏽y", renderer.Render(buffer));
+        buffer.SetString(0, 0, "漢x👍y", Style.Default);
+        Assert.Equal("\e[1;1H漢x👍y", renderer.Render(buffer));
 
         buffer.SetString(2, 0, "z", Style.Default);
         Assert.Equal("\e[1;3Hz", renderer.Render(buffer));

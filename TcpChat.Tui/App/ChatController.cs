@@ -1,0 +1,216 @@
+using System.Globalization;
+using TcpChat.Protocol;
+using TcpChat.Tui.Net;
+
+namespace TcpChat.Tui.App;
+
+/// <summary>
+/// Turns what the server says into <see cref="ChatState"/>, and what the user types into frames. Runs on the UI
+/// loop only, so the state needs no locks; frames go out through <see cref="_send"/>, which may be a live
+/// connection or, in tests, a list.
+/// </summary>
+public sealed partial class ChatController
+{
+    private readonly ClientOptions _options;
+    private Action<byte[]> _send = _ => { };
+    private string _wantedNick;
+    private readonly List<string> _wantedRooms = new(); // rejoined after a reconnect, in this order
+    private readonly HashSet<string> _switchOnJoin = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _printNames = new(StringComparer.OrdinalIgnoreCase);
+    private bool _registered;
+
+    public ChatController(ChatState state, ClientOptions options)
+    {
+        State = state;
+        _options = options;
+        _wantedNick = options.Nick;
+        State.BellOnMention = options.Bell;
+        foreach (var room in options.Rooms) AddWanted(NormalizeRoomInput(room));
+        _switchOnJoin.UnionWith(_wantedRooms);
+    }
+
+    public ChatState State { get; }
+
+    /// <summary>Set when the user asked to leave (/quit); the app exits once the server says BYE or at once if offline.</summary>
+    public bool QuitRequested { get; private set; }
+
+    public void Connecting(string detail)
+    {
+        State.Status = ConnectionStatus.Connecting;
+        State.StatusDetail = detail;
+    }
+
+    /// <summary>A new connection is up: register again and rejoin every room the user was in.</summary>
+    public void Connected(Action<byte[]> send)
+    {
+        _send = send;
+        _registered = false;
+        State.Status = ConnectionStatus.Connected;
+        State.StatusDetail = "";
+        Info(State.Rooms[0], $"connected to {State.ServerLabel}");
+        Send(w => FrameWriter.Write(w, Verb.Nick, _wantedNick));
+    }
+
+    public void Disconnected(string reason, TimeSpan? retryIn)
+    {
+        _send = _ => { };
+        _registered = false;
+        State.Status = ConnectionStatus.Disconnected;
+        State.StatusDetail = retryIn is { } t ? $"reconnecting in {Math.Ceiling(t.TotalSeconds):0} s" : "";
+        string line = retryIn is { } d
+            ? $"disconnected: {reason}; reconnecting in {d.TotalSeconds:0.0} s"
+            : $"disconnected: {reason}";
+        foreach (var room in State.Rooms)
+        {
+            if (room.Kind == RoomKind.Room) room.Joined = false;
+            Info(room, line);
+        }
+    }
+
+    /// <summary>Applies one frame from the server.</summary>
+    public void Apply(ServerFrame f)
+    {
+        switch (f.Verb)
+        {
+            case Verb.Hello:
+                State.ServerName = f.Arg(1);
+                break;
+            case Verb.Nick: OnNick(f.Arg(0), f.Arg(1)); break;
+            case Verb.Join: OnJoin(f.Arg(0), f.Arg(1)); break;
+            case Verb.Part: OnPart(f.Arg(0), f.Arg(1), f.Text); break;
+            case Verb.Quit: OnQuit(f.Arg(0), f.Text); break;
+            case Verb.Msg: OnMessage(f); break;
+            case Verb.Names: OnNames(f.Arg(0), f.Text ?? ""); break;
+            case Verb.Err: OnError(f.Arg(0), f.Arg(1), f.Text ?? ""); break;
+            case Verb.Bye: Info(State.Rooms[0], $"server: {f.Text}"); break;
+            case Verb.Ping:
+                string token = f.Arg(0);
+                Send(w => { if (token.Length > 0) FrameWriter.Write(w, Verb.Pong, token); else FrameWriter.Write(w, Verb.Pong); });
+                break;
+        }
+    }
+
+    private void OnNick(string old, string nick)
+    {
+        bool mine = old == "*" || Same(old, State.Nick);
+        if (mine)
+        {
+            State.Nick = nick;
+            _wantedNick = nick;
+            if (old == "*")
+            {
+                _registered = true;
+                Info(State.Rooms[0], $"you are {nick}");
+                foreach (var room in _wantedRooms.ToList()) Send(w => FrameWriter.Write(w, Verb.Join, room));
+                return;
+            }
+        }
+        foreach (var room in State.Rooms)
+        {
+            if (room.Kind == RoomKind.Room && room.HasUser(old))
+            {
+                room.RenameUser(old, nick);
+                State.AddLine(room, new ChatLine(DateTimeOffset.Now, LineKind.Nick, old,
+                    mine ? $"you are now known as {nick}" : $"{old} is now known as {nick}"));
+            }
+        }
+    }
+
+    private void OnJoin(string roomName, string nick)
+    {
+        var room = State.GetOrAddRoom(roomName);
+        room.AddUser(nick);
+        if (Same(nick, State.Nick))
+        {
+            room.Joined = true;
+            AddWanted(room.Name);
+            if (_switchOnJoin.Remove(roomName)) State.SwitchTo(room);
+        }
+        State.AddLine(room, new ChatLine(DateTimeOffset.Now, LineKind.Join, nick, $"{nick} joined {room.Name}"));
+    }
+
+    private void OnPart(string roomName, string nick, string? text)
+    {
+        var room = State.FindRoom(roomName);
+        if (room is null) return;
+        string reason = string.IsNullOrEmpty(text) ? "" : $" ({text})";
+        if (Same(nick, State.Nick))
+        {
+            _wantedRooms.RemoveAll(r => Same(r, roomName));
+            State.RemoveRoom(room.Name);
+            Info(State.Current, $"you left {room.Name}{reason}");
+            return;
+        }
+        room.RemoveUser(nick);
+        State.AddLine(room, new ChatLine(DateTimeOffset.Now, LineKind.Part, nick, $"{nick} left {room.Name}{reason}"));
+    }
+
+    private void OnQuit(string nick, string? text)
+    {
+        string reason = string.IsNullOrEmpty(text) ? "" : $" ({text})";
+        foreach (var room in State.Rooms)
+        {
+            bool here = room.Kind == RoomKind.Room ? room.HasUser(nick) : room.Kind == RoomKind.Private && Same(room.Name, nick);
+            if (!here) continue;
+            room.RemoveUser(nick);
+            State.AddLine(room, new ChatLine(DateTimeOffset.Now, LineKind.Quit, nick, $"{nick} quit{reason}"));
+        }
+    }
+
+    // MSG <target> <sender> <id> <time> <text>
+    private void OnMessage(ServerFrame f)
+    {
+        string target = f.Arg(0), sender = f.Arg(1), text = f.Text ?? "";
+        bool mine = Same(sender, State.Nick);
+        string roomName = target.StartsWith('#') ? target : mine ? target : sender;
+        var room = State.GetOrAddRoom(roomName);
+        var time = DateTimeOffset.TryParse(f.Arg(3), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t.ToLocalTime() : DateTimeOffset.Now;
+        var kind = LineKind.Message;
+        if (text.StartsWith(ActionPrefix, StringComparison.Ordinal))
+        {
+            kind = LineKind.Action;
+            text = text[ActionPrefix.Length..];
+        }
+        State.NoteSpeaker(room.Name, sender);
+        State.AddLine(room, new ChatLine(time, kind, sender, text));
+    }
+
+    private void OnNames(string roomName, string names)
+    {
+        var users = names.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var room = State.FindRoom(roomName);
+        if (room is not null) room.SetUsers(users);
+        if (_printNames.Remove(roomName))
+            Info(room ?? State.Current, users.Length == 0 ? $"{roomName} is empty" : $"{roomName} ({users.Length}): {string.Join(' ', users)}");
+    }
+
+    private void OnError(string code, string verb, string text)
+    {
+        if (!_registered && code == "NICK_IN_USE" && verb == "NICK")
+        {
+            string next = _wantedNick.Length < TextRules.MaxNickLength ? _wantedNick + "_" : _wantedNick[..^1] + "_";
+            Info(State.Rooms[0], $"{_wantedNick} is taken; trying {next}");
+            _wantedNick = next;
+            Send(w => FrameWriter.Write(w, Verb.Nick, next));
+            return;
+        }
+        State.AddLine(State.Current, new ChatLine(DateTimeOffset.Now, LineKind.Error, null, $"{code} ({verb}): {text}"));
+    }
+
+    private void Send(Action<System.Buffers.IBufferWriter<byte>> write) => _send(FrameWriter.Encode(write));
+
+    private void Info(RoomState room, string text) =>
+        State.AddLine(room, new ChatLine(DateTimeOffset.Now, LineKind.Info, null, text));
+
+    private void AddWanted(string room)
+    {
+        if (!_wantedRooms.Any(r => Same(r, room))) _wantedRooms.Add(room);
+    }
+
+    private static bool Same(string? a, string? b) =>
+        a is not null && b is not null && string.Equals(a.Normalize(), b.Normalize(), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The client convention for /me: the text starts with "/me " (see docs/PROTOCOL.md).</summary>
+    public const string ActionPrefix = "/me ";
+}
