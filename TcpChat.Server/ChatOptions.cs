@@ -60,7 +60,9 @@ public sealed class ChatOptions
         if (PingSeconds is < 1 or > 86400) yield return $"PingSeconds must be 1-86400 (got {PingSeconds})";
         if (DefaultRoom.Length > 0 && (!TextRules.TryNormalizeRoom(DefaultRoom, out _, out _)))
             yield return $"DefaultRoom must be a room name such as #lobby, or empty (got '{DefaultRoom}')";
-        if (OutboxBytes < 1024) yield return $"OutboxBytes must be at least 1024 (got {OutboxBytes})";
+        // An outbox must hold a couple of the largest messages, or a sender is cut off by its own echoes.
+        long minOutbox = 2L * (MaxPayload + MaxLine);
+        if (OutboxBytes < minOutbox) yield return $"OutboxBytes must be at least 2 x (MaxPayload + MaxLine) = {minOutbox} (got {OutboxBytes})";
         if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";

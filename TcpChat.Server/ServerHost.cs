@@ -59,6 +59,10 @@ public static class ServerHost
         return builder.Build();
     }
 
+    /// <summary>What is wrong with the host's settings, one line each.</summary>
+    public static IReadOnlyList<string> Problems(IHost host) =>
+        host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.Validate().ToList();
+
     /// <summary>The listening endpoint of a started host.</summary>
     public static System.Net.IPEndPoint? EndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().LocalEndPoint;
 

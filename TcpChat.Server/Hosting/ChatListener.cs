@@ -49,14 +49,14 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 var session = new Session(client, hub, _options, _sessionLog);
                 if (!hub.TryAdd(session))
                 {
-                    _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full: {_options.MaxConnections} connections");
+                    _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full (MaxConnections={_options.MaxConnections})");
                     continue;
                 }
                 _running[session] = RunAsync(session, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
-        catch (ObjectDisposedException) when (stopping.IsCancellationRequested) { }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException && stopping.IsCancellationRequested) { }
         await sweeper;
     }
 
@@ -100,8 +100,8 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await base.StopAsync(cancellationToken); // cancels the accept loop
         _socket?.Dispose(); // no new connections
-        await base.StopAsync(cancellationToken);
         _log.LogInformation("Shutting down: closing {Count} connections", _running.Count);
         foreach (var session in _running.Keys)
             session.Close(ErrorCode.Shutdown, "server shutting down", "server shutting down");

@@ -20,6 +20,8 @@ public sealed class InProcessServer : IAsyncDisposable
     public static async Task<InProcessServer> StartAsync(params string[] flags)
     {
         var host = ServerHost.Build(["--port", "0", "--bind", "127.0.0.1", "--server-name", "test", .. flags]);
+        var problems = ServerHost.Problems(host);
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(flags));
         await host.StartAsync();
         return new InProcessServer(host, ServerHost.EndpointOf(host)!.Port);
     }

@@ -50,8 +50,7 @@ expect_text_next alice 'MSG #lobby alice 2 TIME' 'still here, still 1 message'
 # A huge length: ERR TOO_LONG, BYE, and the server closes; nc, whose input has ended, exits by itself.
 printf 'NICK mallory\nSEND #lobby 99999999999\n' | timeout "$WAIT_TIMEOUT" nc "$HOST" "$TCPCHAT_PORT" > "$WORK/mallory.out" \
     || fail "nc did not exit by itself within ${WAIT_TIMEOUT}s (exit code $?): the server did not close"
-CLIENTS+=(mallory)
-CUR[mallory]=0
+track mallory "printf ... | nc $HOST $TCPCHAT_PORT"
 expect_re mallory "$HELLO_RE"
 expect_next mallory 'NICK * mallory' 'JOIN #lobby mallory'
 expect_text mallory 'ERR TOO_LONG SEND' 'text of 99999999999 bytes exceeds max_payload=65536'

@@ -60,7 +60,7 @@ trap 'fail "command failed at line $LINENO: $BASH_COMMAND"' ERR
 dump() {
     local who
     for who in "${CLIENTS[@]}"; do
-        echo "---- $who (nc ${ARGS[$who]}127.0.0.1 $TCPCHAT_PORT) received:"
+        echo "---- $who (${ARGS[$who]:-nc}) received:"
         cat "$WORK/$who.out"
         if [[ -s "$WORK/$who.err" ]]; then
             echo "---- $who nc stderr:"
@@ -101,9 +101,15 @@ client() {
     local fd
     exec {fd}> "$WORK/$who.in"
     FD[$who]=$fd
-    CUR[$who]=0
-    ARGS[$who]="${*:+$* }"
-    CLIENTS+=("$who")
+    track "$who" "nc ${*:+$* }$HOST $TCPCHAT_PORT"
+}
+
+# track NAME [DESCRIPTION]: lets the expect helpers (and the failure dump) read $WORK/NAME.out, written by an nc the
+# script ran itself, such as a one-shot `printf ... | nc ... > "$WORK/NAME.out"`.
+track() {
+    CUR[$1]=0
+    ARGS[$1]=${2:-nc}
+    CLIENTS+=("$1")
 }
 
 # say NAME LINE: types LINE and Enter.
@@ -242,9 +248,9 @@ raw_payload() {
     length=${control##* }
     [[ "$length" =~ ^[0-9]+$ ]] || fail "$who: control line '$control' does not end with a length"
     offset=$(head -n "$((MATCHED + 1))" "$file" | wc -c)
-    after=$(tail -c "+$((offset + length + 1))" "$file" | head -c 1 | od -An -tx1)
+    after=$(head -c "$((offset + length + 1))" "$file" | tail -c 1 | od -An -tx1)
     [[ "$after" == *0a* ]] || fail "$who: the ${length}-byte text of '$control' is not followed by LF (got '$after')"
-    tail -c "+$((offset + 1))" "$file" | head -c "$length"
+    head -c "$((offset + length))" "$file" | tail -c "$length"
 }
 
 # The server's HELLO, as every client gets it first.

@@ -19,8 +19,7 @@ cmp <(raw_payload peer) <(printf 'first\n\n\tthird\n') || fail "peer: the 14-byt
 expect_text_next peer 'QUIT poster' 'quit'
 
 # The poster got the same frames as echoes, and BYE last.
-CLIENTS+=(poster) # for the failure dump; its nc has exited
-CUR[poster]=0
+track poster "printf ... | nc $HOST $TCPCHAT_PORT"
 expect_text poster 'MSG #lobby poster 1 TIME' $'hello\nworld'
 expect_text_next poster 'MSG #lobby poster 2 TIME' $'first\n\n\tthird\n'
 expect_text_next poster 'BYE' 'bye'

@@ -261,7 +261,7 @@ public sealed class ChatBehaviourTests : IAsyncLifetime
         await using var b = await server.RegisterAsync("b");
         await using var c = await server.ConnectAsync();
         var frames = await c.ExpectClosedAsync();
-        Assert.Equal(["ERR SERVER_FULL * :server full: 2 connections", "BYE :server full: 2 connections"],
+        Assert.Equal(["ERR SERVER_FULL * :server full (MaxConnections=2)", "BYE :server full (MaxConnections=2)"],
             frames.Select(f => f.ToString()));
     }
 }

@@ -47,7 +47,7 @@ public sealed class ConcurrencyTests
     [Fact]
     public async Task ClientThatNeverReadsIsDisconnectedAsSlowConsumerWhileOthersKeepReceiving()
     {
-        await using var server = await InProcessServer.StartAsync("--outbox-bytes", "65536");
+        await using var server = await InProcessServer.StartAsync("--outbox-bytes", "65536", "--max-payload", "16384");
         await using var alice = await server.RegisterAsync("alice");
         await using var bob = await server.RegisterAsync("bob");
 

@@ -124,7 +124,9 @@ public sealed partial class ChatController
         {
             room.Joined = true;
             AddWanted(room.Name);
-            if (_switchOnJoin.Remove(roomName)) State.SwitchTo(room);
+            // Rooms the user asked for come to the front; so does the first room at all (the server's default room),
+            // rather than leaving the user in the server tab.
+            if (_switchOnJoin.Remove(roomName) || State.Current.Kind == RoomKind.Status) State.SwitchTo(room);
         }
         State.AddLine(room, new ChatLine(DateTimeOffset.Now, LineKind.Join, nick, $"{nick} joined {room.Name}"));
     }

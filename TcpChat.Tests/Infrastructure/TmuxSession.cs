@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace TcpChat.Tests.Infrastructure;
+
+/// <summary>
+/// A real terminal for the client: a detached tmux session on its own tmux server (-L), driven with send-keys and
+/// read with capture-pane, as a person would type and look. Waits poll the screen until a condition holds, with a
+/// generous timeout; nothing sleeps as synchronisation.
+/// </summary>
+public sealed class TmuxSession : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
+
+    private readonly string _socket = "tcpchat-test-" + Guid.NewGuid().ToString("N")[..12];
+    private const string Target = "chat";
+
+    /// <summary>Starts <paramref name="command"/> (run by sh) in a new <paramref name="width"/>x<paramref name="height"/> window.</summary>
+    public static async Task<TmuxSession> StartAsync(string command, int width = 100, int height = 30)
+    {
+        var session = new TmuxSession();
+        await session.TmuxAsync("new-session", "-d", "-s", Target, "-x", width.ToString(), "-y", height.ToString(),
+            "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color", command);
+        await session.TmuxAsync("set-option", "-t", Target, "remain-on-exit", "on");
+        return session;
+    }
+
+    /// <summary>The command line that runs the real client binary with these arguments.</summary>
+    public static string ClientCommand(params string[] args) =>
+        "dotnet " + Quote(Path.Combine(AppContext.BaseDirectory, "tcpchat.dll")) + string.Concat(args.Select(a => " " + Quote(a)));
+
+    public static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+
+    /// <summary>Types text literally (UTF-8 included), as if on a keyboard.</summary>
+    public Task TypeAsync(string text) => TmuxAsync("send-keys", "-t", Target, "-l", text);
+
+    /// <summary>Presses keys by tmux name: Enter, Tab, BSpace, PPage, NPage, C-n, M-1, M-Enter, Escape...</summary>
+    public Task PressAsync(params string[] keys) => TmuxAsync(["send-keys", "-t", Target, .. keys]);
+
+    /// <summary>Pastes text the way a terminal does: bracketed, when the application asked for it.</summary>
+    public async Task PasteAsync(string text)
+    {
+        await TmuxAsync("set-buffer", "-b", "test", text);
+        await TmuxAsync("paste-buffer", "-p", "-d", "-b", "test", "-t", Target);
+    }
+
+    public Task ResizeAsync(int width, int height) =>
+        TmuxAsync("resize-window", "-t", Target, "-x", width.ToString(), "-y", height.ToString());
+
+    public async Task<string> CaptureAsync() => await TmuxAsync("capture-pane", "-p", "-t", Target);
+
+    /// <summary>The screen with its colours and attributes, as SGR sequences.</summary>
+    public async Task<string> CaptureStyledAsync() => await TmuxAsync("capture-pane", "-p", "-e", "-t", Target);
+
+    public async Task<string> DisplayAsync(string format) => (await TmuxAsync("display-message", "-p", "-t", Target, format)).Trim();
+
+    /// <summary>Waits until the screen satisfies <paramref name="condition"/>; fails with the last screen.</summary>
+    public async Task<string> WaitForAsync(Func<string, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
+        string screen = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            screen = await CaptureAsync();
+            if (condition(screen)) return screen;
+            await Task.Delay(100); // polling the screen for a condition, not waiting for time to pass
+        }
+        throw new Xunit.Sdk.XunitException($"timed out waiting for {what}; the screen:\n{screen}");
+    }
+
+    public Task<string> WaitForTextAsync(string text, TimeSpan? timeout = null) =>
+        WaitForAsync(s => s.Contains(text, StringComparison.Ordinal), $"'{text}'", timeout);
+
+    private async Task<string> TmuxAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("tmux")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("-L");
+        info.ArgumentList.Add(_socket);
+        info.ArgumentList.Add("-f");
+        info.ArgumentList.Add("/dev/null");
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment.Remove("TMUX");
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("tmux did not start");
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"tmux {string.Join(' ', args)} failed: {error}");
+        return output;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await TmuxAsync("kill-server"); }
+        catch (InvalidOperationException) { } // already gone
+    }
+}

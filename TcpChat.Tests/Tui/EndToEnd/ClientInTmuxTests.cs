@@ -1,0 +1,231 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using TcpChat.Protocol;
+using TcpChat.Tests.Infrastructure;
+
+namespace TcpChat.Tests.Tui.EndToEnd;
+
+/// <summary>
+/// The real client binary in a real terminal (tmux) against the real server binary: keys in, screen out.
+/// </summary>
+public sealed class ClientInTmuxTests : IAsyncLifetime
+{
+    private ServerProcess _server = null!;
+
+    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private Task<TmuxSession> StartClientAsync(string nick, params string[] more) =>
+        TmuxSession.StartAsync(TmuxSession.ClientCommand(["--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", nick, .. more]));
+
+    private async Task<TestClient> PeerAsync(string nick)
+    {
+        var peer = await TestClient.ConnectAsync(_server.Port);
+        peer.AutoPong = true;
+        peer.Send($"NICK {nick}\n");
+        await peer.ExpectAsync("NAMES #lobby");
+        return peer;
+    }
+
+    [Fact]
+    public async Task TwoPeopleChatAndTheScreenShowsMessagesUserListAndRoomBar()
+    {
+        await using var tmux = await StartClientAsync("João");
+        await tmux.WaitForTextAsync("João joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        await tmux.WaitForTextAsync("bob joined #lobby");
+
+        await tmux.TypeAsync("olá bob, ação 漢字");
+        await tmux.PressAsync("Enter");
+        var atBob = await bob.ExpectAsync("MSG #lobby João");
+        Assert.Equal("olá bob, ação 漢字", atBob.Text);
+
+        bob.Send("SEND #lobby :oi João 👍 tudo bem?\n");
+        string screen = await tmux.WaitForTextAsync("bob: oi João 👍 tudo bem?");
+        Assert.Contains("João: olá bob, ação 漢字", screen);
+        Assert.Contains("2 users", screen);
+        var lines = screen.Split('\n');
+        Assert.Contains(lines, l => l.TrimEnd().EndsWith("│ bob", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.TrimEnd().EndsWith("│ João", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("1:server 2:#lobby", StringComparison.Ordinal));
+        Assert.StartsWith(" 127.0.0.1:", lines[0]);
+        Assert.Contains("| João | connected | #lobby", lines[0]);
+    }
+
+    [Fact]
+    public async Task ResizeRedrawsTheLayoutAndATinyWindowGetsANotice()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await tmux.ResizeAsync(60, 15);
+        string screen = await tmux.WaitForAsync(s => s.Split('\n').Length >= 15 && s.Split('\n')[1].Length <= 60 && s.Contains("│ 1 user"), "60x15 layout");
+        var rows = screen.Split('\n');
+        Assert.Equal("1:server 2:#lobby", rows[13].TrimEnd());
+        Assert.Equal('│', rows[1][60 - 18 - 1]); // the user list's separator moved with the width
+
+        await tmux.ResizeAsync(30, 6);
+        await tmux.WaitForTextAsync("Terminal too small");
+        await tmux.ResizeAsync(100, 30);
+        screen = await tmux.WaitForAsync(s => !s.Contains("too small") && s.Contains("ana joined #lobby"), "full layout again");
+        Assert.Equal('│', screen.Split('\n')[1][100 - 18 - 1]);
+    }
+
+    [Fact]
+    public async Task RoomsSwitchWithAltNumbersAndUnreadIsCountedInTheRoomBar()
+    {
+        await using var tmux = await StartClientAsync("ana", "--room", "#rust");
+        await tmux.WaitForAsync(s => s.Contains("ana joined #rust") && s.Contains("| #rust"), "in #rust");
+        await using var bob = await PeerAsync("bob");
+        bob.Send("SEND #lobby :one\nSEND #lobby :two ana\n");
+        await bob.ExpectAsync("MSG #lobby bob 2");
+        await tmux.WaitForTextAsync("2:#lobby(2,!1)");
+
+        await tmux.PressAsync("M-2");
+        string screen = await tmux.WaitForTextAsync("bob: two ana");
+        Assert.Contains("2:#lobby 3:#rust", screen); // read now: no count
+        await tmux.PressAsync("C-n");
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| #rust"), "next room");
+    }
+
+    [Fact]
+    public async Task MultiLinePasteAsksFirstAndIsSentAsOneMessage()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        await tmux.WaitForTextAsync("bob joined #lobby");
+
+        await tmux.PasteAsync("first line\nsecond line\nthird");
+        await tmux.WaitForTextAsync("Paste 3 lines?");
+        await tmux.PressAsync("Enter"); // accept: the text is in the input line, not sent
+        await tmux.WaitForTextAsync("first line↵second line↵third");
+        Assert.DoesNotContain(bob.Seen, f => f.Verb == Verb.Msg);
+
+        await tmux.PressAsync("Enter");
+        var msg = await bob.ExpectAsync("MSG #lobby ana");
+        Assert.Equal("first line\nsecond line\nthird", msg.Text);
+        await tmux.WaitForTextAsync("ana: first line");
+    }
+
+    [Fact]
+    public async Task SingleLinePasteIsInsertedNeverSent()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await tmux.PasteAsync("pasted text\n");
+        await tmux.WaitForTextAsync("[#lobby] pasted text");
+        await tmux.TypeAsync(" + typed");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForTextAsync("ana: pasted text + typed");
+    }
+
+    [Fact]
+    public async Task InputLineEditsWithKeysAndHistory()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await tmux.TypeAsync("hello wrld");
+        await tmux.PressAsync("Left", "Left", "Left");
+        await tmux.TypeAsync("o");
+        await tmux.PressAsync("End");
+        await tmux.TypeAsync(" 👍");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForTextAsync("ana: hello world 👍");
+        await tmux.TypeAsync("draft words");
+        await tmux.PressAsync("C-w");
+        await tmux.WaitForAsync(s => s.Split('\n').Any(l => l.TrimEnd() == "[#lobby] draft"), "Ctrl+W");
+        await tmux.PressAsync("Up");
+        await tmux.WaitForTextAsync("[#lobby] hello world 👍");
+        await tmux.PressAsync("Down");
+        await tmux.WaitForTextAsync("[#lobby] draft");
+        await tmux.PressAsync("C-u");
+        await tmux.TypeAsync("/nick anabela");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForTextAsync("you are now known as anabela");
+        await tmux.TypeAsync("/frobnicate");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForTextAsync("Unknown command /frobnicate. Type /help");
+    }
+
+    [Fact]
+    public async Task PrivateConversationOpensItsOwnTab()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        bob.Send("SEND ana :psst, ana\n");
+        await tmux.WaitForTextAsync("3:bob(!1)");
+        await tmux.PressAsync("M-3");
+        await tmux.WaitForTextAsync("bob: psst, ana");
+        await tmux.TypeAsync("hi back");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("hi back", (await bob.ExpectAsync("MSG bob ana")).Text);
+    }
+
+    [Fact]
+    public async Task ReconnectsAfterTheServerRestartsAndRejoinsItsRooms()
+    {
+        int port = _server.Port;
+        await using var tmux = await StartClientAsync("ana", "--room", "#rust");
+        await tmux.WaitForTextAsync("ana joined #rust");
+        await _server.DisposeAsync();
+        await tmux.WaitForTextAsync("reconnecting in");
+
+        _server = await ServerProcess.StartAsync("--port", port.ToString());
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| connected"), "connected again");
+        await using var bob = await PeerAsync("bob");
+        bob.Send("NAMES #rust\n");
+        Assert.Equal("NAMES #rust :ana", (await bob.ExpectAsync("NAMES #rust")).ToString());
+    }
+
+    [Fact]
+    public async Task QuitExitsZeroAndRestoresTheTerminal()
+    {
+        string command = TmuxSession.ClientCommand("--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "ana")
+            + "; echo \"exit=$?\"; sleep 600"; // the shell keeps the pane alive to be looked at
+        await using var tmux = await TmuxSession.StartAsync(command);
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        await tmux.TypeAsync("/quit off to lunch");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("QUIT ana :off to lunch", (await bob.ExpectAsync("QUIT ana")).ToString());
+        string screen = await tmux.WaitForTextAsync("exit=0");
+        Assert.DoesNotContain("1:server", screen); // back on the main screen, not the client's
+        Assert.Equal("0", await tmux.DisplayAsync("#{alternate_on}"));
+    }
+
+    [Fact]
+    public async Task SigtermRestoresTheTerminal()
+    {
+        string command = TmuxSession.ClientCommand("--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "ana")
+            + "; echo \"exit=$?\"; sleep 600"; // the shell keeps the pane alive to be looked at
+        await using var tmux = await TmuxSession.StartAsync(command);
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        Assert.Equal("1", await tmux.DisplayAsync("#{alternate_on}"));
+        var kill = System.Diagnostics.Process.Start("pkill", ["-TERM", "-f", $"tcpchat.dll --host 127.0.0.1 --port {_server.Port} --nick ana"])!;
+        await kill.WaitForExitAsync();
+        await tmux.WaitForTextAsync("exit=");
+        Assert.Equal("0", await tmux.DisplayAsync("#{alternate_on}"));
+        Assert.Equal("1", await tmux.DisplayAsync("#{cursor_flag}"));
+    }
+
+    [Fact]
+    public async Task UnreachableServerIsOneLineAndNonZeroExit()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop(); // nothing listens there now
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "tcpchat.dll"), "--host", "127.0.0.1", "--port", closedPort.ToString(), "--nick", "x" })
+            info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.StartsWith($"tcpchat: cannot reach 127.0.0.1:{closedPort}:", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+}
