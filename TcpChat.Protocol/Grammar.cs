@@ -17,7 +17,7 @@ public sealed class Grammar
     public VerbShape? ShapeOf(Verb verb) => _shapes[(int)verb];
 
     // NICK <nick> | JOIN <#room> | PART <#room> [text] | SEND <target> <text> | NAMES <#room>
-    // PING [token] | PONG [token] | QUIT [text]
+    // PING [token] | PONG [token] | QUIT [text] | HISTORY <target> [before=<id>] [limit=<n>]
     public static Grammar ClientToServer { get; } = new(
         (Verb.Nick, VerbShape.Args(1, 1)),
         (Verb.Join, VerbShape.Args(1, 1)),
@@ -26,11 +26,13 @@ public sealed class Grammar
         (Verb.Names, VerbShape.Args(1, 1)),
         (Verb.Ping, VerbShape.Args(0, 1)),
         (Verb.Pong, VerbShape.Args(0, 1)),
-        (Verb.Quit, VerbShape.OptionalText(0)));
+        (Verb.Quit, VerbShape.OptionalText(0)),
+        (Verb.History, VerbShape.Args(1, 3)));
 
     // HELLO tcpchat/1 <server-name> key=value... | NICK <old|*> <new> | JOIN <#room> <nick>
     // PART <#room> <nick> [text] | QUIT <nick> [text] | MSG <target> <sender> <id> <time> <text>
     // NAMES <#room> <text> | ERR <CODE> <VERB|*> <text> | BYE <text> | PING [token] | PONG [token]
+    // HISTORY <target> <count>, then count MSG frames
     public static Grammar ServerToClient { get; } = new(
         (Verb.Hello, VerbShape.Args(2, 64)),
         (Verb.Nick, VerbShape.Args(2, 2)),
@@ -42,5 +44,6 @@ public sealed class Grammar
         (Verb.Err, VerbShape.WithText(2)),
         (Verb.Bye, VerbShape.WithText(0)),
         (Verb.Ping, VerbShape.Args(0, 1)),
-        (Verb.Pong, VerbShape.Args(0, 1)));
+        (Verb.Pong, VerbShape.Args(0, 1)),
+        (Verb.History, VerbShape.Args(2, 2)));
 }

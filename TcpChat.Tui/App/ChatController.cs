@@ -18,6 +18,20 @@ public sealed partial class ChatController
     private readonly HashSet<string> _switchOnJoin = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _printNames = new(StringComparer.OrdinalIgnoreCase);
     private bool _registered;
+    private readonly Dictionary<string, HistoryBatch> _history = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _olderRequested = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A HISTORY header announces how many MSG frames follow; they are gathered, then shown at once.</summary>
+    private sealed class HistoryBatch(int remaining, bool older, int requested)
+    {
+        public int Remaining = remaining;
+        public bool Older { get; } = older;
+        public int Requested { get; } = requested;
+        public List<ChatLine> Lines { get; } = new();
+    }
+
+    /// <summary>Messages per older page fetched when the user scrolls past the top.</summary>
+    public const int OlderPageSize = 50;
 
     public ChatController(ChatState state, ClientOptions options)
     {
@@ -55,6 +69,8 @@ public sealed partial class ChatController
     {
         _send = _ => { };
         _registered = false;
+        _history.Clear();
+        _olderRequested.Clear();
         State.Status = ConnectionStatus.Disconnected;
         State.StatusDetail = retryIn is { } t ? $"reconnecting in {Math.Ceiling(t.TotalSeconds):0} s" : "";
         string line = retryIn is { } d
@@ -63,6 +79,7 @@ public sealed partial class ChatController
         foreach (var room in State.Rooms)
         {
             if (room.Kind == RoomKind.Room) room.Joined = false;
+            room.FetchingOlder = false;
             Info(room, line);
         }
     }
@@ -81,6 +98,7 @@ public sealed partial class ChatController
             case Verb.Quit: OnQuit(f.Arg(0), f.Text); break;
             case Verb.Msg: OnMessage(f); break;
             case Verb.Names: OnNames(f.Arg(0), f.Text ?? ""); break;
+            case Verb.History: OnHistory(f.Arg(0), f.Arg(1)); break;
             case Verb.Err: OnError(f.Arg(0), f.Arg(1), f.Text ?? ""); break;
             case Verb.Bye: Info(State.Rooms[0], $"server: {f.Text}"); break;
             case Verb.Ping:
@@ -174,8 +192,58 @@ public sealed partial class ChatController
             kind = LineKind.Action;
             text = text[ActionPrefix.Length..];
         }
+        var line = new ChatLine(time, kind, sender, text)
+        {
+            Id = long.TryParse(f.Arg(2), NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : null,
+        };
+        if (_history.TryGetValue(roomName, out var batch))
+        {
+            batch.Lines.Add(line);
+            if (--batch.Remaining <= 0) FinishHistory(roomName, batch);
+            return;
+        }
         State.NoteSpeaker(room.Name, sender);
-        State.AddLine(room, new ChatLine(time, kind, sender, text));
+        State.AddLine(room, line);
+    }
+
+    // HISTORY <target> <count>, then count MSG frames of that target, oldest first.
+    private void OnHistory(string target, string countText)
+    {
+        bool older = _olderRequested.Remove(target); // an older page we asked for, else the catch-up after JOIN
+        int count = int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0;
+        var batch = new HistoryBatch(count, older, older ? OlderPageSize : 0);
+        _history[target] = batch;
+        if (count == 0) FinishHistory(target, batch);
+    }
+
+    private void FinishHistory(string target, HistoryBatch batch)
+    {
+        _history.Remove(target);
+        var room = State.GetOrAddRoom(target);
+        if (batch.Older)
+        {
+            room.FetchingOlder = false;
+            if (batch.Lines.Count < batch.Requested) room.HistoryExhausted = true;
+        }
+        State.AddHistory(room, batch.Lines, batch.Older);
+    }
+
+    /// <summary>
+    /// When the user has scrolled past the top of the current tab, asks the server for the page before the oldest
+    /// line shown. Called by the UI loop after each batch of keys.
+    /// </summary>
+    public void FetchOlderIfWanted()
+    {
+        var room = State.Current;
+        if (!room.WantsOlder) return;
+        room.WantsOlder = false;
+        if (room.Kind == RoomKind.Status || room.HistoryExhausted || room.FetchingOlder) return;
+        if (State.Status != ConnectionStatus.Connected || room.OldestId is not { } oldest) return;
+        if (oldest <= 1) { room.HistoryExhausted = true; return; }
+        room.FetchingOlder = true;
+        _olderRequested.Add(room.Name);
+        string before = "before=" + oldest.ToString(CultureInfo.InvariantCulture);
+        Send(w => FrameWriter.Write(w, Verb.History, room.Name, before, "limit=" + OlderPageSize));
     }
 
     private void OnNames(string roomName, string names)

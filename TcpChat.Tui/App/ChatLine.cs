@@ -39,6 +39,9 @@ public sealed record ChatLine(DateTimeOffset Time, LineKind Kind, string? Nick, 
     /// <summary>A message or action I sent (the sender is my nick).</summary>
     public bool Own { get; set; }
 
+    /// <summary>The server's message id (MSG lines only): orders history pages and skips what is already shown.</summary>
+    public long? Id { get; init; }
+
     /// <summary>True for the kinds people say (<see cref="LineKind.Message"/>, <see cref="LineKind.Action"/>).</summary>
     public bool IsSpoken => Kind is LineKind.Message or LineKind.Action;
 }

@@ -129,6 +129,39 @@ public sealed class ChatState
         room.Append(line);
     }
 
+    /// <summary>
+    /// Adds messages that were said before (history), oldest first: never counted as unread, never a bell. Older pages
+    /// go above every line; a catch-up (on join or after a reconnect) goes below, skipping what is already shown, and
+    /// is followed by a marker where the live messages begin.
+    /// </summary>
+    public void AddHistory(RoomState room, IReadOnlyList<ChatLine> lines, bool older)
+    {
+        foreach (var line in lines)
+        {
+            line.Own = line.IsSpoken && SameNick(line.Nick, Nick);
+            line.Mention = line.IsSpoken && !line.Own && Nick is { Length: > 0 } && Mentions(line.Text, Nick);
+        }
+        if (older)
+        {
+            var fresh = lines.Where(l => room.OldestId is not { } oldest || l.Id < oldest).ToList();
+            room.Prepend(fresh);
+            return;
+        }
+        var missed = lines.Where(l => l.Id > room.LastId).ToList();
+        if (missed.Count == 0) return;
+        foreach (var line in missed)
+        {
+            if (room.ScrollOffset > 0) room.ScrollOffset += MessageLayout.RowCount(line, room.PaneWidth);
+            room.Append(line);
+        }
+        var marker = new ChatLine(DateTimeOffset.Now, LineKind.Info, null, LiveMarker);
+        if (room.ScrollOffset > 0) room.ScrollOffset += MessageLayout.RowCount(marker, room.PaneWidth);
+        room.Append(marker);
+    }
+
+    /// <summary>The line that separates history from live messages.</summary>
+    public const string LiveMarker = "── history above · live messages below ──";
+
     /// <summary>Makes tab <paramref name="index"/> current and clears its unread counters; false if there is no such tab.</summary>
     public bool SwitchTo(int index)
     {
@@ -212,6 +245,8 @@ public sealed class ChatState
     public void ScrollUp(int rows)
     {
         var room = Current;
+        if (room.ScrollOffset >= MaxScroll(room) && rows > 0)
+            room.WantsOlder = true; // already at the top: ask the server for an older page
         room.ScrollOffset = Math.Min(MaxScroll(room), room.ScrollOffset + Math.Max(0, rows));
     }
 

@@ -125,6 +125,7 @@ public static class ClientApp
                         break;
                 }
             }
+            controller.FetchOlderIfWanted();
             if (controller.QuitRequested)
             {
                 if (state.Status != ConnectionStatus.Connected) return 0;

@@ -97,13 +97,46 @@ public sealed class RoomState
     public void Clear()
     {
         _lines.Clear();
+        HistoryExhausted = true; // what was cleared is not fetched back by scrolling
         ScrollOffset = 0;
         Unread = 0;
         UnreadMentions = 0;
     }
 
+    /// <summary>The highest message id shown: history at or below it is already here (after a reconnect, say).</summary>
+    public long LastId { get; private set; }
+
+    /// <summary>The lowest message id shown; older pages are fetched with <c>HISTORY room before=OldestId</c>.</summary>
+    public long? OldestId { get; private set; }
+
+    /// <summary>Set when the server had no older messages to give.</summary>
+    public bool HistoryExhausted { get; set; }
+
+    /// <summary>An older page was asked for and has not arrived yet.</summary>
+    public bool FetchingOlder { get; set; }
+
+    /// <summary>Set when the user scrolls past the top; the controller then fetches an older page.</summary>
+    public bool WantsOlder { get; set; }
+
+    /// <summary>Inserts an older page (oldest first) above every line, keeping the view where it is.</summary>
+    internal void Prepend(IReadOnlyList<ChatLine> older)
+    {
+        _lines.InsertRange(0, older);
+        foreach (var line in older) NoteId(line);
+        if (_lines.Count > MaxLines)
+            _lines.RemoveRange(MaxLines, _lines.Count - MaxLines); // keep what the user is scrolling towards
+    }
+
+    private void NoteId(ChatLine line)
+    {
+        if (line.Id is not { } id) return;
+        LastId = Math.Max(LastId, id);
+        OldestId = OldestId is { } oldest ? Math.Min(oldest, id) : id;
+    }
+
     internal void Append(ChatLine line)
     {
+        NoteId(line);
         _lines.Add(line);
         if (_lines.Count > MaxLines)
             _lines.RemoveRange(0, _lines.Count - MaxLines);
