@@ -13,6 +13,9 @@ namespace TcpChat.Tui.App;
 /// </summary>
 public static class ClientApp
 {
+    /// <summary>The shortest time between two frames (60 per second).</summary>
+    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
+
     private sealed record Connected(ChatConnection Connection);
     private sealed record Lost(string Reason, TimeSpan? RetryIn);
     private sealed record Connecting(string Detail);
@@ -71,6 +74,7 @@ public static class ClientApp
         ChatConnection? connection = null;
         DateTimeOffset? quitDeadline = null;
         Draw(terminal, buffer, state);
+        var lastDraw = DateTimeOffset.Now;
 
         while (true)
         {
@@ -84,6 +88,10 @@ public static class ClientApp
             {
                 return 0; // Ctrl+C from outside, or the server did not say BYE in time after QUIT
             }
+
+            // At most one frame per FrameInterval: under a flood, messages pile up for a moment and are drawn together.
+            var sinceDraw = DateTimeOffset.Now - lastDraw;
+            if (sinceDraw < FrameInterval) await Task.Delay(FrameInterval - sinceDraw, CancellationToken.None);
 
             bool fullRedraw = false;
             while (events.TryRead(out object? e))
@@ -138,6 +146,7 @@ public static class ClientApp
             }
             if (fullRedraw) terminal.Invalidate();
             Draw(terminal, buffer, state);
+            lastDraw = DateTimeOffset.Now;
         }
     }
 

@@ -55,6 +55,26 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FloodOfMessagesNeitherFreezesTypingNorFallsBehind()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        await tmux.WaitForTextAsync("bob joined #lobby");
+
+        const int count = 3000;
+        var flood = new System.Text.StringBuilder();
+        for (int i = 1; i <= count; i++) flood.Append($"SEND #lobby :flood {i}\n");
+        bob.Send(flood.ToString()); // as fast as the socket takes it
+        await tmux.TypeAsync("typing through the flood");
+        await tmux.PressAsync("Enter");
+
+        Assert.Equal("typing through the flood", (await bob.ExpectAsync("MSG #lobby ana")).Text);
+        await tmux.WaitForTextAsync($"bob: flood {count}");
+        await tmux.WaitForTextAsync("ana: typing through the flood");
+    }
+
+    [Fact]
     public async Task ResizeRedrawsTheLayoutAndATinyWindowGetsANotice()
     {
         await using var tmux = await StartClientAsync("ana");
