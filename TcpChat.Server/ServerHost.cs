@@ -39,12 +39,20 @@ public static class ServerHost
         configure?.Invoke(builder.Configuration);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        if (UnderSystemd)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
+            // journald adds its own timestamps; "<6>" style prefixes carry the priority of each line.
+            builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+        }
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section));
         builder.Services.Configure<HostOptions>(o =>
@@ -56,8 +64,14 @@ public static class ServerHost
         builder.Services.AddSingleton<ChatHub>();
         builder.Services.AddSingleton<ChatListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatListener>());
+        builder.Services.AddHostedService<SystemdLifetime>(); // after the listener: READY=1 only once it listens
         return builder.Build();
     }
+
+    /// <summary>Started by systemd with its journal on stdout (JOURNAL_STREAM) or as a notify service.</summary>
+    private static bool UnderSystemd =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
 
     /// <summary>What is wrong with the host's settings, one line each.</summary>
     public static IReadOnlyList<string> Problems(IHost host) =>

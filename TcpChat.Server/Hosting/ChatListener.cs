@@ -21,6 +21,9 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private readonly ConcurrentDictionary<Session, Task> _running = new();
     private Socket? _socket;
 
+    /// <summary>True while the accept loop runs: what the systemd watchdog reports on.</summary>
+    public bool IsAccepting { get; private set; }
+
     /// <summary>Where the server listens; known once the host has started (with Port 0, the port picked).</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
 
@@ -40,6 +43,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         Task sweeper = SweepAsync(stopping);
+        IsAccepting = true;
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -57,6 +61,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
         catch (Exception e) when (e is ObjectDisposedException or SocketException && stopping.IsCancellationRequested) { }
+        finally { IsAccepting = false; }
         await sweeper;
     }
 

@@ -30,7 +30,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet tcpchat-server.dll --port 0 --bind 127.0.0.1</c> plus <paramref name="args"/>.</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] args)
+    public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with extra environment variables.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -39,6 +42,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(dll);
         foreach (string a in (string[])["--port", "0", "--bind", "127.0.0.1", .. args]) info.ArgumentList.Add(a);
         var server = new ServerProcess(Process.Start(info)!);
