@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 missing=()
 dpkg -s netcat-openbsd >/dev/null 2>&1 || missing+=(netcat-openbsd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
