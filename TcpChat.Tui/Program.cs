@@ -6,11 +6,13 @@ var port = new Option<int?>("--port", "-p") { Description = $"server port (defau
 var nick = new Option<string>("--nick", "-n") { Description = "your nick (default: your login name)" };
 var rooms = new Option<string[]>("--room", "-r") { Description = "a room to join at start; repeat for more", AllowMultipleArgumentsPerToken = true };
 var noBell = new Option<bool>("--no-bell") { Description = "no terminal bell when someone mentions you" };
+var tls = new Option<bool>("--tls") { Description = "connect with TLS, verifying the server's certificate" };
+var tlsInsecure = new Option<bool>("--tls-insecure") { Description = "TLS without verifying the certificate (self-signed test servers only)" };
 var config = new Option<string>("--config") { Description = $"config file (default: {ConfigFile.DefaultPath})" };
 
 var root = new RootCommand("tcpchat: a full-screen terminal chat client for TcpChat servers. Type /help inside for commands and keys.")
 {
-    host, port, nick, rooms, noBell, config,
+    host, port, nick, rooms, noBell, tls, tlsInsecure, config,
 };
 root.SetAction(async (parse, cancel) =>
 {
@@ -29,6 +31,8 @@ root.SetAction(async (parse, cancel) =>
     if (parse.GetValue(nick) is { } n) options = options with { Nick = n };
     if (parse.GetValue(rooms) is { Length: > 0 } r) options = options with { Rooms = r };
     if (parse.GetValue(noBell)) options = options with { Bell = false };
+    if (parse.GetValue(tls)) options = options with { Security = TcpChat.Tui.Net.ChatConnection.Security.Tls };
+    if (parse.GetValue(tlsInsecure)) options = options with { Security = TcpChat.Tui.Net.ChatConnection.Security.TlsInsecure };
     return await ClientApp.RunAsync(options, cancel);
 });
 return await root.Parse(args).InvokeAsync();

@@ -26,9 +26,9 @@ public static class ClientApp
         ChatConnection first;
         try
         {
-            first = await ChatConnection.ConnectAsync(options.Host, options.Port, options.ConnectTimeout, cancel);
+            first = await ChatConnection.ConnectAsync(options.Host, options.Port, options.ConnectTimeout, cancel, options.Security);
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (IsConnectFailure(e))
         {
             Console.Error.WriteLine($"tcpchat: cannot reach {options.Host}:{options.Port}: {e.Message}");
             return 1;
@@ -181,9 +181,9 @@ public static class ClientApp
                 events.TryWrite(new Connecting($"connecting to {options.Host}:{options.Port}"));
                 try
                 {
-                    connection = await ChatConnection.ConnectAsync(options.Host, options.Port, options.ConnectTimeout, stop);
+                    connection = await ChatConnection.ConnectAsync(options.Host, options.Port, options.ConnectTimeout, stop, options.Security);
                 }
-                catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
+                catch (Exception e) when (IsConnectFailure(e))
                 {
                     var delay = backoff.Next();
                     events.TryWrite(new Lost($"cannot reach {options.Host}:{options.Port}: {e.Message}", delay));
@@ -208,6 +208,10 @@ public static class ClientApp
             if (!await DelayAsync(wait, stop)) return;
         }
     }
+
+    /// <summary>Why a connection attempt fails: no route, refused, timed out, TLS refused or broken.</summary>
+    private static bool IsConnectFailure(Exception e) =>
+        e is System.Net.Sockets.SocketException or TimeoutException or System.Security.Authentication.AuthenticationException or IOException;
 
     private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stop)
     {

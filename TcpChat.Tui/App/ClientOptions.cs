@@ -8,6 +8,7 @@ public sealed record ClientOptions
     public string Nick { get; init; } = Environment.UserName;
     public IReadOnlyList<string> Rooms { get; init; } = [];
     public bool Bell { get; init; } = true;
+    public Net.ChatConnection.Security Security { get; init; } = Net.ChatConnection.Security.None;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan ReconnectInitial { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ReconnectMax { get; init; } = TimeSpan.FromSeconds(30);

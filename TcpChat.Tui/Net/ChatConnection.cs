@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using TcpChat.Protocol;
 
@@ -13,19 +15,34 @@ namespace TcpChat.Tui.Net;
 public sealed class ChatConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
-    private ChatConnection(Socket socket)
+    private ChatConnection(Socket socket, Stream stream)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = stream;
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Connects, or throws <see cref="SocketException"/> / <see cref="TimeoutException"/> with the reason.</summary>
-    public static async Task<ChatConnection> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>How to secure the connection.</summary>
+    public enum Security
+    {
+        /// <summary>Plain TCP.</summary>
+        None,
+        /// <summary>TLS, the server's certificate verified against the system's trusted roots and the host name.</summary>
+        Tls,
+        /// <summary>TLS without verifying the certificate: for a self-signed test server only.</summary>
+        TlsInsecure,
+    }
+
+    /// <summary>
+    /// Connects (and with TLS, handshakes), or throws <see cref="SocketException"/>, <see cref="TimeoutException"/> or
+    /// <see cref="AuthenticationException"/> with the reason.
+    /// </summary>
+    public static async Task<ChatConnection> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancel,
+        Security security = Security.None)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -33,7 +50,18 @@ public sealed class ChatConnection : IAsyncDisposable
         try
         {
             await socket.ConnectAsync(host, port, cts.Token);
-            return new ChatConnection(socket);
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (security != Security.None)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = host,
+                    RemoteCertificateValidationCallback = security == Security.TlsInsecure ? (_, _, _, _) => true : null,
+                }, cts.Token);
+                stream = tls;
+            }
+            return new ChatConnection(socket, stream);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
