@@ -19,6 +19,7 @@ public enum ErrorCode
     Timeout,
     Shutdown,
     ServerFull,
+    StoreFailed,
 }
 
 public static class ErrorCodes
@@ -27,7 +28,7 @@ public static class ErrorCodes
     [
         "BAD_FRAME", "TOO_LONG", "UNKNOWN_VERB", "NEED_NICK", "BAD_NICK", "NICK_IN_USE", "BAD_ROOM",
         "NOT_IN_ROOM", "NO_SUCH_NICK", "BAD_TEXT", "TOO_MANY_ROOMS", "RATE_LIMITED", "SLOW_CONSUMER",
-        "TIMEOUT", "SHUTDOWN", "SERVER_FULL",
+        "TIMEOUT", "SHUTDOWN", "SERVER_FULL", "STORE_FAILED",
     ];
 
     /// <summary>The code as written on the wire, e.g. <c>NICK_IN_USE</c>.</summary>

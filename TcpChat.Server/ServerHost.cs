@@ -5,13 +5,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TcpChat.Server.Chat;
 using TcpChat.Server.Hosting;
+using TcpChat.Server.History;
 
 namespace TcpChat.Server;
 
 /// <summary>Builds and runs the server's Generic Host. Tests build it in-process with the same code.</summary>
 public static class ServerHost
 {
-    /// <summary>Friendly command-line flags, each a name for a key of the "Chat" section.</summary>
+    /// <summary>Friendly command-line flags, each a name for a key of the "Chat" or "History" section.</summary>
     public static readonly IReadOnlyDictionary<string, (string Key, string Help)> Flags = new Dictionary<string, (string, string)>
     {
         ["--port"] = ("Chat:Port", "TCP port to listen on; 0 picks a free one"),
@@ -25,17 +26,33 @@ public static class ServerHost
         ["--close-timeout"] = ("Chat:CloseTimeoutSeconds", "seconds the last frames of a closing connection may take"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
         ["--max-connections"] = ("Chat:MaxConnections", "connections held at once"),
+        [ConfigFlag] = ("(file)", "a JSON settings file read after appsettings.json, before the environment"),
         ["--shutdown-seconds"] = ("Chat:ShutdownSeconds", "seconds given to say BYE on SIGTERM / Ctrl+C"),
+        ["--data-dir"] = ("History:DataDirectory", "directory of tcpchat.db, the history; empty: $STATE_DIRECTORY, else ./data"),
+        [NoHistoryFlag] = ("History:Enabled", "keep history in memory only, lost on restart (a switch: History:Enabled=false)"),
+        ["--history-on-join"] = ("History:OnJoin", "messages of a room a joiner gets after NAMES; 0 for none"),
+        ["--history-max-page"] = ("History:MaxPage", "most messages in one HISTORY answer (HELLO history=)"),
+        ["--history-max-age-days"] = ("History:MaxAgeDays", "messages older than this many days are pruned"),
+        ["--history-max-per-target"] = ("History:MaxPerTarget", "messages kept per room or private conversation"),
+        ["--history-prune-interval"] = ("History:PruneIntervalSeconds", "seconds between two prunings of history"),
     };
 
-    public static IHost Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    /// <summary>The one flag that takes no value.</summary>
+    public const string NoHistoryFlag = "--no-history";
+
+    /// <param name="services">Changes to the services after the server's own, e.g. a test's clock.</param>
+    public static IHost Build(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = AppContext.BaseDirectory,
             Args = [], // parsed below, with the friendly flags
         });
-        builder.Configuration.AddCommandLine(args, Flags.ToDictionary(f => f.Key, f => f.Value.Key));
+        args = args.Select(a => a == NoHistoryFlag ? "--History:Enabled=false" : a).ToArray();
+        AddSettingsFile(builder.Configuration, args);
+        builder.Configuration.AddCommandLine(args,
+            Flags.Where(f => f.Key is not (NoHistoryFlag or ConfigFlag)).ToDictionary(f => f.Key, f => f.Value.Key)
+                .Append(new(ConfigFlag, "SettingsFile")).ToDictionary());
         configure?.Invoke(builder.Configuration);
 
         builder.Logging.ClearProviders();
@@ -60,12 +77,43 @@ public static class ServerHost
             double seconds = builder.Configuration.GetValue(ChatOptions.Section + ":ShutdownSeconds", 5.0);
             o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Clamp(seconds, 0.1, 600) + 2);
         });
+        builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IMessageStore>(sp =>
+        {
+            var history = sp.GetRequiredService<IOptions<HistoryOptions>>().Value;
+            return history.Enabled ? SqliteMessageStore.Open(history.ResolvedDataDirectory()) : new MemoryMessageStore();
+        });
+        // Started before the listener and stopped after it, so what sessions queue is stored and answered.
+        builder.Services.AddSingleton<MessageLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageLog>());
         builder.Services.AddSingleton<ChatHub>();
         builder.Services.AddSingleton<ChatListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatListener>());
         builder.Services.AddHostedService<SystemdLifetime>(); // after the listener: READY=1 only once it listens
+        services?.Invoke(builder.Services);
         return builder.Build();
+    }
+
+    /// <summary>Names a JSON settings file, e.g. /etc/tcpchat/settings.json, shaped like appsettings.json.</summary>
+    public const string ConfigFlag = "--config";
+
+    /// <summary>
+    /// Precedence, lowest first: appsettings.json beside the binary, the <c>--config</c> file, environment variables
+    /// (<c>Chat__Port=7000</c>), command-line flags. The file goes in just after appsettings.json.
+    /// </summary>
+    private static void AddSettingsFile(ConfigurationManager configuration, string[] args)
+    {
+        int at = Array.IndexOf(args, ConfigFlag);
+        if (at < 0) return;
+        if (at + 1 >= args.Length) throw new FormatException($"{ConfigFlag} needs a file name");
+        string path = Path.GetFullPath(args[at + 1]);
+        if (!File.Exists(path)) throw new FormatException($"settings file {path} does not exist");
+        var sources = (IList<IConfigurationSource>)configuration.Sources;
+        int appsettings = sources.ToList().FindLastIndex(source => source is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource);
+        var file = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = path, Optional = false };
+        file.ResolveFileProvider();
+        sources.Insert(appsettings + 1, file);
     }
 
     /// <summary>Started by systemd with its journal on stdout (JOURNAL_STREAM) or as a notify service.</summary>
@@ -75,7 +123,10 @@ public static class ServerHost
 
     /// <summary>What is wrong with the host's settings, one line each.</summary>
     public static IReadOnlyList<string> Problems(IHost host) =>
-        host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.Validate().ToList();
+        [
+            .. host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.Validate(),
+            .. host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value.Validate(),
+        ];
 
     /// <summary>The listening endpoint of a started host.</summary>
     public static System.Net.IPEndPoint? EndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().LocalEndPoint;
@@ -98,16 +149,17 @@ public static class ServerHost
             return 2;
         }
         ChatOptions options;
+        IReadOnlyList<string> problems;
         try
         {
             options = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value;
+            problems = Problems(host);
         }
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine($"tcpchat-server: bad setting: {e.Message}");
             return 2;
         }
-        var problems = options.Validate().ToList();
         if (problems.Count > 0)
         {
             Console.Error.WriteLine($"tcpchat-server: bad setting: {string.Join("; ", problems)}");
@@ -115,7 +167,18 @@ public static class ServerHost
         }
         try
         {
+            host.Services.GetRequiredService<IMessageStore>(); // opens the database now: a bad one stops the start here
+        }
+        catch (HistoryStoreException e)
+        {
+            Console.Error.WriteLine($"tcpchat-server: {e.Message}");
+            return 1;
+        }
+        try
+        {
+            var signals = Hosting.SecondSignal.Register();
             await host.RunAsync();
+            foreach (var registration in signals) registration.Dispose();
             return 0;
         }
         catch (System.Net.Sockets.SocketException e)
@@ -127,18 +190,24 @@ public static class ServerHost
 
     private static void PrintHelp()
     {
-        var defaults = new ChatOptions();
+        object[] defaults = [new ChatOptions(), new HistoryOptions()];
         Console.WriteLine("tcpchat-server: a TCP chat server (protocol: docs/PROTOCOL.md)");
         Console.WriteLine();
         Console.WriteLine("Usage: tcpchat-server [--flag value]...");
-        Console.WriteLine("Every setting can also come from appsettings.json (section \"Chat\") or the environment (Chat__Port=7000).");
-        Console.WriteLine("Precedence: appsettings.json < environment < flags.");
+        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\" and \"History\") or the environment");
+        Console.WriteLine("(Chat__Port=7000, History__MaxPage=200). Precedence: appsettings.json < --config file < environment < flags.");
         Console.WriteLine();
         foreach (var (flag, (key, help)) in Flags)
         {
-            string property = key[(ChatOptions.Section.Length + 1)..];
-            object? value = typeof(ChatOptions).GetProperty(property)!.GetValue(defaults);
-            Console.WriteLine($"  {flag,-22} {help} (default: {value}; key {key})");
+            if (flag is NoHistoryFlag or ConfigFlag)
+            {
+                Console.WriteLine($"  {flag,-26} {help}");
+                continue;
+            }
+            string[] parts = key.Split(':');
+            object options = defaults.First(o => o.GetType().Name == parts[0] + "Options");
+            object? value = options.GetType().GetProperty(parts[1])!.GetValue(options);
+            Console.WriteLine($"  {flag,-26} {help} (default: {(value is "" ? "''" : value)}; key {key})");
         }
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TcpChat.Protocol;
+using TcpChat.Server.History;
 
 namespace TcpChat.Server.Chat;
 
@@ -12,6 +13,8 @@ namespace TcpChat.Server.Chat;
 /// The chat itself: who is connected under which nick, which rooms exist, and what each verb does.
 /// <see cref="Handle"/> runs on the sending session's reader loop, one frame at a time per session; what is shared
 /// between sessions (nicks, rooms) is guarded by concurrent maps and by each room's lock.
+/// Messages are stored before anyone receives them: a message is queued to its recipients' outboxes at once, in order,
+/// but each outbox holds it until <see cref="MessageLog"/> has stored it (docs/PROTOCOL.md, "History").
 /// </summary>
 internal sealed class ChatHub : IDisposable
 {
@@ -22,17 +25,20 @@ internal sealed class ChatHub : IDisposable
     private readonly ChatOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
-    private long _lastPrivateId;
+    private readonly MessageLog _history;
+    private readonly MessageIds.Counter _privateIds;
 
-    public ChatHub(IOptions<ChatOptions> options, TimeProvider clock, ILogger<ChatHub> log)
+    public ChatHub(IOptions<ChatOptions> options, MessageLog history, TimeProvider clock, ILogger<ChatHub> log)
     {
         _options = options.Value;
+        _history = history;
+        _privateIds = history.Ids.For(MessageIds.Private);
         _clock = clock;
         _log = log;
         Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count);
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
-            $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}"));
+            $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}"));
     }
 
     public ChatMetrics Metrics { get; }
@@ -69,6 +75,7 @@ internal sealed class ChatHub : IDisposable
             case Verb.Ping: Pong(session, frame.Args); break;
             case Verb.Pong: break; // being heard is all a PONG is for
             case Verb.Quit: Quit(session, frame); break;
+            case Verb.History: History(session, frame.Args); break;
             default: session.SendError(ErrorCode.UnknownVerb, frame.Verb.ToWire(), "not a client verb"); break;
         }
     }
@@ -110,7 +117,8 @@ internal sealed class ChatHub : IDisposable
         foreach (var peer in PeersOf(session, includeSelf: true)) peer.Send(notice);
     }
 
-    // JOIN <#room>. Answer: JOIN <#room> <nick> to every member, the joiner included; then NAMES to the joiner.
+    // JOIN <#room>. Answer: JOIN <#room> <nick> to every member, the joiner included; then NAMES to the joiner, then
+    // HISTORY <#room> <count> and the room's last messages (History:OnJoin), up to just before its first live one.
     private void Join(Session session, string raw)
     {
         if (!TextRules.TryNormalizeRoom(raw, out string name, out string reason))
@@ -131,13 +139,15 @@ internal sealed class ChatHub : IDisposable
         }
         while (true)
         {
-            Room room = _rooms.GetOrAdd(key, static (_, n) => new Room(n), name);
+            Room room = _rooms.GetOrAdd(key, static (k, state) => new Room(state.name, state.ids.For(k)), (name, ids: _history.Ids));
             lock (room.Gate)
             {
                 if (room.Closed) continue; // emptied and removed meanwhile: make a new one
                 room.Add(session);
                 room.Broadcast(FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Join, room.Name, session.Nick!)));
                 session.Send(NamesFrame(room));
+                int onJoin = _history.Options.OnJoin;
+                if (onJoin > 0) SendHistory(session, room, long.MaxValue, onJoin);
             }
             session.Rooms.Add(key, room);
             return;
@@ -195,7 +205,8 @@ internal sealed class ChatHub : IDisposable
             if (!TryGetJoinedRoom(session, target, "SEND", out Room? room)) return;
             lock (room.Gate)
             {
-                room.Broadcast(MessageFrame(room.Name, session.Nick!, room.NextId(), text));
+                var (msg, stored) = NewMessage(room.Key, room.Name, session.Nick!, room.NextId(), text);
+                room.Broadcast(msg, _history.Append(stored, msg, session));
             }
             return;
         }
@@ -207,15 +218,105 @@ internal sealed class ChatHub : IDisposable
             return;
         }
         // One lock per conversation (striped), so both sides see its messages in id order.
-        string a = session.NickKey!, b = recipient.NickKey ?? "";
-        int stripe = (int)((uint)(string.CompareOrdinal(a, b) < 0 ? HashCode.Combine(a, b) : HashCode.Combine(b, a)) % _privateGates.Length);
-        lock (_privateGates[stripe])
+        string conversation = StoredMessage.ConversationKey(session.NickKey!, recipient.NickKey ?? TextRules.Key(nick));
+        lock (PrivateGate(conversation))
         {
-            var msg = MessageFrame(recipient.Nick ?? nick, session.Nick!, Interlocked.Increment(ref _lastPrivateId), text);
-            recipient.Send(msg);
-            if (recipient != session) session.Send(msg);
+            var (msg, stored) = NewMessage(conversation, recipient.Nick ?? nick, session.Nick!, _privateIds.Next(), text);
+            var written = _history.Append(stored, msg, session);
+            recipient.Send(msg, written);
+            if (recipient != session) session.Send(msg, written);
         }
     }
+
+    // HISTORY <#room or nick> [before=<id>] [limit=<n>]. Answer: HISTORY <target> <count>, then count MSG frames,
+    // oldest first: the room's (which the user must be in), or the private conversation between the user and nick.
+    private void History(Session session, string[] args)
+    {
+        if (!TryParseHistoryArguments(args, out long before, out int limit, out string problem))
+        {
+            session.SendError(ErrorCode.BadFrame, "HISTORY", problem);
+            return;
+        }
+        string target = args[0];
+        if (TextRules.IsRoomName(target))
+        {
+            if (!TryGetJoinedRoom(session, target, "HISTORY", out Room? room)) return;
+            lock (room.Gate) SendHistory(session, room, before, limit);
+            return;
+        }
+        if (!TextRules.TryNormalizeNick(target, out string nick, out string reason))
+        {
+            session.SendError(ErrorCode.BadNick, "HISTORY", reason);
+            return;
+        }
+        string conversation = StoredMessage.ConversationKey(session.NickKey!, TextRules.Key(nick));
+        lock (PrivateGate(conversation))
+        {
+            // Up to the last id given out: later messages of the conversation reach the user after this page.
+            long upTo = _privateIds.Current;
+            session.SendPage(_history.Read(new HistoryQuery(conversation, nick, null, Math.Min(before, upTo + 1), limit), session));
+        }
+    }
+
+    /// <summary>
+    /// Under the room's lock: the page of the room's history before <paramref name="before"/>, and never past the last
+    /// message queued so far, since the ones after it reach the session live, after this page.
+    /// </summary>
+    private void SendHistory(Session session, Room room, long before, int limit) =>
+        session.SendPage(_history.Read(new HistoryQuery(room.Key, room.Name, room.Name, Math.Min(before, room.LastId + 1), limit), session));
+
+    /// <summary><c>[before=&lt;id&gt;] [limit=&lt;n&gt;]</c> after the target, in any order; limit defaults to, and is capped at, History:MaxPage.</summary>
+    private bool TryParseHistoryArguments(string[] args, out long before, out int limit, out string problem)
+    {
+        before = long.MaxValue;
+        limit = _history.Options.MaxPage;
+        problem = "";
+        bool seenBefore = false, seenLimit = false;
+        foreach (string arg in args.AsSpan(1))
+        {
+            int eq = arg.IndexOf('=');
+            string key = eq < 0 ? arg : arg[..eq], value = eq < 0 ? "" : arg[(eq + 1)..];
+            if (key.Equals("before", StringComparison.OrdinalIgnoreCase))
+            {
+                if (seenBefore) { problem = "before= given twice"; return false; }
+                seenBefore = true;
+                if (!TryParseCount(value, out before))
+                {
+                    problem = $"before must be a message id, a whole number from 1 (got '{value}')";
+                    return false;
+                }
+            }
+            else if (key.Equals("limit", StringComparison.OrdinalIgnoreCase))
+            {
+                if (seenLimit) { problem = "limit= given twice"; return false; }
+                seenLimit = true;
+                if (!TryParseCount(value, out long n))
+                {
+                    problem = $"limit must be a whole number from 1 (got '{value}')";
+                    return false;
+                }
+                limit = (int)Math.Min(n, _history.Options.MaxPage);
+            }
+            else
+            {
+                problem = $"unknown argument '{arg}': HISTORY <#room or nick> [before=<id>] [limit=<n>]";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Digits only, at least 1; more than a long holds counts as the largest long.</summary>
+    private static bool TryParseCount(string text, out long value)
+    {
+        value = 0;
+        if (text.Length == 0 || !text.All(char.IsAsciiDigit)) return false;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value)) value = long.MaxValue;
+        return value >= 1;
+    }
+
+    private object PrivateGate(string conversation) =>
+        _privateGates[(int)((uint)conversation.GetHashCode() % (uint)_privateGates.Length)];
 
     // NAMES <#room>. Answer: NAMES <#room> <members, space-separated>; empty for a room that does not exist.
     private void Names(Session session, string raw)
@@ -238,8 +339,9 @@ internal sealed class ChatHub : IDisposable
     // QUIT [text]. Answer: BYE to the leaver; QUIT <nick> [text] to everyone who shared a room with it.
     private static void Quit(Session session, in Frame frame)
     {
-        string text = frame.HasText ? frame.TextAsString() : "";
-        string reason = text.Length > 0 && TextRules.IsValidText(Encoding.UTF8.GetBytes(text), out _) ? text : "quit";
+        // The reason is passed on only when it is valid text; checked on the bytes, before any decoding repairs them.
+        bool valid = frame.HasText && frame.Text.Length > 0 && TextRules.IsValidText(frame.Text, out _);
+        string reason = valid ? frame.TextAsString() : "quit";
         session.Close(null, "bye", reason);
     }
 
@@ -301,11 +403,11 @@ internal sealed class ChatHub : IDisposable
         return FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Names, [room.Name], names));
     }
 
-    private byte[] MessageFrame(string target, string sender, long id, byte[] text)
+    /// <summary>A message's frame and what history keeps of it; the time is now, to the millisecond.</summary>
+    private (byte[] Frame, StoredMessage Message) NewMessage(string targetKey, string target, string sender, long id, byte[] text)
     {
-        string time = _clock.GetUtcNow().UtcDateTime.ToString(ProtocolDefaults.TimeFormat, CultureInfo.InvariantCulture);
-        string idText = id.ToString(CultureInfo.InvariantCulture);
-        return FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Msg, [target, sender, idText, time], text));
+        long unixMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return (MessageFrame.Encode(target, sender, id, unixMs, text), new StoredMessage(targetKey, id, target, sender, unixMs, text));
     }
 
     public void Dispose() => Metrics.Dispose();

@@ -6,30 +6,41 @@ namespace TcpChat.Server.Chat;
 /// A connection's queue of encoded frames, bounded in bytes. Many producers enqueue (room broadcasts, private
 /// messages, the session itself); the connection's single writer loop drains it. Past the bound, enqueue fails and
 /// the caller closes the connection as a slow consumer: the room and the sender never wait for a slow reader.
+/// A frame may hold its place in the queue before it may be written (<see cref="Outgoing.Later"/>): a message until it
+/// is stored, a history page until it is read. The writer loop waits there, so the order of the queue is kept.
 /// </summary>
 internal sealed class Outbox(int maxBytes)
 {
-    private readonly Channel<ReadOnlyMemory<byte>> _channel = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(
+    /// <summary>What a history page counts while it waits to be read; the page's own bytes count once it is.</summary>
+    public const int PendingPageBytes = 256;
+
+    private readonly Channel<Outgoing> _channel = Channel.CreateUnbounded<Outgoing>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private long _bytes;
 
-    public ChannelReader<ReadOnlyMemory<byte>> Reader => _channel.Reader;
+    public ChannelReader<Outgoing> Reader => _channel.Reader;
 
     /// <summary>Bytes queued and not yet handed to the socket.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     public enum Result { Queued, Full, Closed }
 
-    public Result TryEnqueue(ReadOnlyMemory<byte> frame)
+    public Result TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new Outgoing(frame, frame.Length, null, false));
+
+    public Result TryEnqueue(in Outgoing item)
     {
-        if (Interlocked.Add(ref _bytes, frame.Length) > maxBytes)
-        {
-            Interlocked.Add(ref _bytes, -frame.Length);
-            return Result.Full;
-        }
-        if (_channel.Writer.TryWrite(frame)) return Result.Queued;
-        Interlocked.Add(ref _bytes, -frame.Length);
+        if (!TryCharge(item.Charged)) return Result.Full;
+        if (_channel.Writer.TryWrite(item)) return Result.Queued;
+        Interlocked.Add(ref _bytes, -item.Charged);
         return Result.Closed;
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> more against the bound; false (and nothing counted) past it.</summary>
+    public bool TryCharge(int bytes)
+    {
+        if (Interlocked.Add(ref _bytes, bytes) <= maxBytes) return true;
+        Interlocked.Add(ref _bytes, -bytes);
+        return false;
     }
 
     /// <summary>
@@ -50,3 +61,11 @@ internal sealed class Outbox(int maxBytes)
     /// <summary>Called by the writer loop for every frame it takes.</summary>
     public void Taken(int length) => Interlocked.Add(ref _bytes, -length);
 }
+
+/// <summary>
+/// One entry of an <see cref="Outbox"/>: bytes to write, or bytes to write once <see cref="Later"/> completes.
+/// A message waiting to be stored has its frame and <see cref="Later"/> completes with the same frame once it is stored
+/// (empty: it could not be, and is not sent). A history page has no frame; <see cref="Later"/> completes with the page,
+/// whose bytes were charged to the outbox when it was made (<see cref="PageCharged"/>).
+/// </summary>
+internal readonly record struct Outgoing(ReadOnlyMemory<byte> Frame, int Charged, Task<ReadOnlyMemory<byte>>? Later, bool PageCharged);

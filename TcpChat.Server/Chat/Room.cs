@@ -5,10 +5,9 @@ namespace TcpChat.Server.Chat;
 /// the room's messages, joins and parts in one order, and ids are assigned in that order. Inside the lock there is
 /// no I/O: a broadcast only queues the same encoded bytes to each member's outbox.
 /// </summary>
-internal sealed class Room(string name)
+internal sealed class Room(string name, History.MessageIds.Counter ids)
 {
     private Session[] _members = [];
-    private long _lastId;
 
     /// <summary>The room's name as its creator spelled it (NFC); <see cref="Key"/> is what identifies it.</summary>
     public string Name { get; } = name;
@@ -24,8 +23,14 @@ internal sealed class Room(string name)
     /// <summary>A snapshot; replaced, never mutated, so it may be read without the lock.</summary>
     public Session[] Members => Volatile.Read(ref _members);
 
-    /// <summary>Under <see cref="Gate"/>: the next message id, strictly increasing.</summary>
-    public long NextId() => ++_lastId;
+    /// <summary>
+    /// Under <see cref="Gate"/>: the next message id, strictly increasing. The counter outlives the room: a room
+    /// emptied and created again carries on from its last id, and so does a restarted server.
+    /// </summary>
+    public long NextId() => ids.Next();
+
+    /// <summary>Under <see cref="Gate"/>: the id of the room's last message; the next one gets a larger id.</summary>
+    public long LastId => ids.Current;
 
     /// <summary>Under <see cref="Gate"/>.</summary>
     public void Add(Session session) => Volatile.Write(ref _members, [.. _members, session]);
@@ -44,6 +49,12 @@ internal sealed class Room(string name)
     public void Broadcast(ReadOnlyMemory<byte> frame)
     {
         foreach (var member in _members) member.Send(frame);
+    }
+
+    /// <summary>Under <see cref="Gate"/>: queues a message to every member, to be written once it is stored.</summary>
+    public void Broadcast(ReadOnlyMemory<byte> frame, Task<ReadOnlyMemory<byte>> stored)
+    {
+        foreach (var member in _members) member.Send(frame, stored);
     }
 
     public override string ToString() => Name;

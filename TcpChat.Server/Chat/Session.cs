@@ -4,15 +4,16 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TcpChat.Protocol;
+using TcpChat.Server.History;
 
 namespace TcpChat.Server.Chat;
 
 /// <summary>
 /// One connection. <see cref="RunAsync"/> is its whole lifetime: read and handle frames until the client leaves or
 /// the server closes it, then leave every room and tell the others. Writing is done by one writer loop that drains
-/// the <see cref="Outbox"/> and flushes many frames at once; anyone may <see cref="Send"/>.
+/// the <see cref="Outbox"/> and flushes many frames at once; anyone may <see cref="Send(ReadOnlyMemory{byte})"/>.
 /// </summary>
-internal sealed class Session
+internal sealed class Session : IHistoryClient
 {
     private static long _nextId;
 
@@ -25,9 +26,11 @@ internal sealed class Session
     private readonly ChatOptions _options;
     private readonly ILogger _log;
     private readonly FrameParser _parser;
+    private readonly CancellationTokenSource _abort = new(); // cut: the writer loop stops waiting for pending frames
     private int _closing;
     private string _quitReason = "connection closed";
     private long _lastHeard;
+    private long _unconsumed;
     private long _pingSentAt;
 
     public Session(Socket socket, ChatHub hub, ChatOptions options, ILogger log)
@@ -88,6 +91,7 @@ internal sealed class Session
             _hub.Disconnect(this, _quitReason);
             try { await writer.WaitAsync(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds)); }
             catch (TimeoutException) { }
+            _abort.Cancel();
             _socket.Dispose();
             await writer.ContinueWith(_ => { }, TaskScheduler.Default);
             _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
@@ -96,14 +100,32 @@ internal sealed class Session
     }
 
     /// <summary>Queues an encoded frame. A full outbox closes the session as a slow consumer.</summary>
-    public void Send(ReadOnlyMemory<byte> frame)
+    public void Send(ReadOnlyMemory<byte> frame) => Enqueue(new Outgoing(frame, frame.Length, null, false));
+
+    /// <summary>Queues a message frame that is written only once <paramref name="stored"/> says it is stored.</summary>
+    public void Send(ReadOnlyMemory<byte> frame, Task<ReadOnlyMemory<byte>> stored) =>
+        Enqueue(new Outgoing(frame, frame.Length, stored, false));
+
+    /// <summary>Takes the place of a history page now; its frames are written when it has been read.</summary>
+    public void SendPage(Task<ReadOnlyMemory<byte>> page) => Enqueue(new Outgoing(default, Outbox.PendingPageBytes, page, true));
+
+    public bool TryChargePage(int bytes)
     {
-        if (_outbox.TryEnqueue(frame) == Outbox.Result.Full)
-        {
-            _hub.Metrics.SlowConsumers.Add(1);
-            Close(ErrorCode.SlowConsumer, $"outbox passed {_options.OutboxBytes} bytes: reading too slowly",
-                "slow consumer", dropBacklog: true);
-        }
+        if (_outbox.TryCharge(bytes)) return true;
+        SlowConsumer();
+        return false;
+    }
+
+    private void Enqueue(in Outgoing item)
+    {
+        if (_outbox.TryEnqueue(item) == Outbox.Result.Full) SlowConsumer();
+    }
+
+    private void SlowConsumer()
+    {
+        _hub.Metrics.SlowConsumers.Add(1);
+        Close(ErrorCode.SlowConsumer, $"outbox passed {_options.OutboxBytes} bytes: reading too slowly",
+            "slow consumer", dropBacklog: true);
     }
 
     public void SendError(ErrorCode code, string verb, string text) =>
@@ -156,7 +178,8 @@ internal sealed class Session
             if (result.IsCanceled) return;
             ReadOnlySequence<byte> buffer = result.Buffer;
             if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
-            _hub.Metrics.BytesIn.Add(buffer.Length);
+            // The buffer starts with what earlier reads left unconsumed: count only what this read brought.
+            _hub.Metrics.BytesIn.Add(buffer.Length - _unconsumed);
 
             SequencePosition consumed = buffer.Start;
             SequencePosition examined = buffer.Start;
@@ -183,6 +206,7 @@ internal sealed class Session
                 }
                 buffer = buffer.Slice(consumed);
             }
+            _unconsumed = buffer.Slice(consumed).Length;
             _input.AdvanceTo(consumed, examined);
             if (result.IsCompleted) return;
         }
@@ -195,10 +219,21 @@ internal sealed class Session
         {
             while (await reader.WaitToReadAsync())
             {
-                while (reader.TryRead(out ReadOnlyMemory<byte> frame))
+                while (reader.TryRead(out Outgoing item))
                 {
-                    _outbox.Taken(frame.Length);
-                    if (_outbox.DropBacklog) continue;
+                    ReadOnlyMemory<byte> frame = item.Frame;
+                    if (item.Later is { } later && !_outbox.DropBacklog)
+                    {
+                        if (!later.IsCompleted)
+                        {
+                            // Not stored (or read) yet: send what came before it, then wait, keeping the order.
+                            if (_output.UnflushedBytes > 0 && (await _output.FlushAsync()).IsCompleted) return;
+                            await later.WaitAsync(_abort.Token);
+                        }
+                        frame = later.Result;
+                    }
+                    _outbox.Taken(item.Charged + (item.PageCharged ? frame.Length : 0));
+                    if (_outbox.DropBacklog || frame.IsEmpty) continue;
                     _output.Write(frame.Span);
                     _hub.Metrics.MessagesOut.Add(1);
                     _hub.Metrics.BytesOut.Add(frame.Length);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TcpChat.Server;
 
@@ -7,23 +8,41 @@ namespace TcpChat.Tests.Infrastructure;
 public sealed class InProcessServer : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly string? _ownDataDirectory;
 
-    private InProcessServer(IHost host, int port)
+    private InProcessServer(IHost host, int port, string? ownDataDirectory)
     {
         _host = host;
         Port = port;
+        _ownDataDirectory = ownDataDirectory;
     }
 
     public int Port { get; }
 
+    /// <summary>The host's services, for a test that needs to reach inside.</summary>
+    public IServiceProvider Services => _host.Services;
+
     /// <param name="flags">Command-line flags, e.g. <c>"--outbox-bytes", "4096"</c>.</param>
-    public static async Task<InProcessServer> StartAsync(params string[] flags)
+    public static Task<InProcessServer> StartAsync(params string[] flags) => StartAsync(null, flags);
+
+    /// <summary>
+    /// Unless <paramref name="flags"/> give <c>--data-dir</c> or <c>--no-history</c>, the server keeps its history in a
+    /// new temporary directory, removed on dispose.
+    /// </summary>
+    /// <param name="services">Changes to the server's services, e.g. a clock the test moves.</param>
+    public static async Task<InProcessServer> StartAsync(Action<IServiceCollection>? services, params string[] flags)
     {
-        var host = ServerHost.Build(["--port", "0", "--bind", "127.0.0.1", "--server-name", "test", .. flags]);
+        string? ownData = null;
+        if (!flags.Contains("--data-dir") && !flags.Contains("--no-history"))
+        {
+            ownData = Directory.CreateTempSubdirectory("tcpchat-server-").FullName;
+            flags = [.. flags, "--data-dir", ownData];
+        }
+        var host = ServerHost.Build(["--port", "0", "--bind", "127.0.0.1", "--server-name", "test", .. flags], services: services);
         var problems = ServerHost.Problems(host);
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(flags));
         await host.StartAsync();
-        return new InProcessServer(host, ServerHost.EndpointOf(host)!.Port);
+        return new InProcessServer(host, ServerHost.EndpointOf(host)!.Port, ownData);
     }
 
     public Task<TestClient> ConnectAsync() => TestClient.ConnectAsync(Port);
@@ -46,5 +65,6 @@ public sealed class InProcessServer : IAsyncDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _host.StopAsync(cts.Token);
         _host.Dispose();
+        if (_ownDataDirectory is not null) Directory.Delete(_ownDataDirectory, recursive: true);
     }
 }

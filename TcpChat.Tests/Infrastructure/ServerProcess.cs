@@ -13,9 +13,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly List<string> _log = new();
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServerProcess(Process process)
+    private readonly string? _ownDataDirectory;
+
+    private ServerProcess(Process process, string? ownDataDirectory)
     {
         _process = process;
+        _ownDataDirectory = ownDataDirectory;
     }
 
     public int Port { get; private set; }
@@ -29,12 +32,21 @@ public sealed partial class ServerProcess : IAsyncDisposable
         get { lock (_log) return string.Join('\n', _log); }
     }
 
-    /// <summary>Starts <c>dotnet tcpchat-server.dll --port 0 --bind 127.0.0.1</c> plus <paramref name="args"/>.</summary>
+    /// <summary>
+    /// Starts <c>dotnet tcpchat-server.dll --port 0 --bind 127.0.0.1</c> plus <paramref name="args"/>. Unless they give
+    /// <c>--data-dir</c> or <c>--no-history</c>, the server keeps its history in a new temporary directory, removed on dispose.
+    /// </summary>
     public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="StartAsync(string[])"/>, with extra environment variables.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
+        string? ownData = null;
+        if (!args.Contains("--data-dir") && !args.Contains("--no-history"))
+        {
+            ownData = Directory.CreateTempSubdirectory("tcpchat-server-").FullName;
+            args = [.. args, "--data-dir", ownData];
+        }
         string dll = Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll");
         var info = new ProcessStartInfo("dotnet")
         {
@@ -45,7 +57,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(dll);
         foreach (string a in (string[])["--port", "0", "--bind", "127.0.0.1", .. args]) info.ArgumentList.Add(a);
-        var server = new ServerProcess(Process.Start(info)!);
+        var server = new ServerProcess(Process.Start(info)!, ownData);
         server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.BeginOutputReadLine();
@@ -81,6 +93,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (_ownDataDirectory is not null) Directory.Delete(_ownDataDirectory, recursive: true);
     }
 
     [GeneratedRegex(@"Listening on .*:(\d+) ")]

@@ -13,6 +13,7 @@ expect_next alice 'PONG before-nick'
 say alice 'NICK alice'
 expect_next alice 'NICK * alice' 'JOIN #lobby alice'
 expect_text_next alice 'NAMES #lobby' 'alice'
+expect_next alice 'HISTORY #lobby 0'
 
 say alice 'FOO bar baz'
 expect_text_next alice 'ERR UNKNOWN_VERB FOO' 'unknown verb FOO'
@@ -73,6 +74,9 @@ wait_exit long
 client trudy
 say trudy 'NICK trudy'
 expect_text trudy 'NAMES #lobby' 'alice trudy'
+expect_next trudy 'HISTORY #lobby 2' # the room's messages so far, then live ones
+expect_text_next trudy 'MSG #lobby alice 1 TIME' 'still here'
+expect_text_next trudy 'MSG #lobby alice 2 TIME' 'still here, still 1 message'
 say_raw trudy 'SEND #lobby 2\nhiX\n'
 expect_text_next trudy 'ERR BAD_FRAME SEND' 'expected LF after the 2-byte text'
 expect_text_next trudy 'BYE' 'expected LF after the 2-byte text'

@@ -256,15 +256,17 @@ raw_payload() {
 # The server's HELLO, as every client gets it first.
 HELLO_RE='HELLO tcpchat/1 [^ ]+ max_line=[0-9]+ max_payload=[0-9]+ ping=[0-9]+( [^ =]+=[^ ]*)*'
 
-# register NAME NICK [MEMBERS]: connects, says NICK, checks HELLO, the NICK confirmation, the default room's JOIN and
-# NAMES (MEMBERS: the expected members of #lobby, the new nick last; defaults to NICK alone).
+# register NAME NICK [MEMBERS] [HISTORY]: connects, says NICK, checks HELLO, the NICK confirmation, the default room's
+# JOIN, NAMES and HISTORY header (MEMBERS: the expected members of #lobby, the new nick last; defaults to NICK alone;
+# HISTORY: how many of the room's past messages follow, 0 by default; the caller checks them).
 register() {
-    local who=$1 nick=$2 members=${3:-$2}
+    local who=$1 nick=$2 members=${3:-$2} history=${4:-0}
     client "$who"
     say "$who" "NICK $nick"
     expect_re "$who" "$HELLO_RE"
     expect_next "$who" "NICK * $nick" "JOIN #lobby $nick"
     expect_text_next "$who" "NAMES #lobby" "$members"
+    expect_next "$who" "HISTORY #lobby $history"
 }
 
 # ---- run directly: check the helpers themselves ----

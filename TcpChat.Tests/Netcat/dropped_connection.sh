@@ -18,6 +18,7 @@ expect_next alice 'JOIN #side alice'
 say bob 'JOIN #side'
 expect_next bob 'JOIN #side bob'
 expect_text_next bob 'NAMES #side' 'alice bob'
+expect_next bob 'HISTORY #side 0'
 expect alice 'JOIN #side bob'
 
 kill_client alice

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # JOIN and PART are told to every member, the joiner and the leaver included; the joiner gets NAMES right after its
-# JOIN; NAMES answers with the members in the order they joined; a room keeps the spelling of its creator.
+# JOIN, then the room's history (HISTORY <room> <count>, here 0); NAMES answers with the members in the order they
+# joined; a room keeps the spelling of its creator.
 source "$(dirname "$0")/common.sh"
 
 BAD_ROOM='a room name is # followed by 1 to 49 letters, digits, _ - or .'
@@ -12,11 +13,13 @@ expect alice 'JOIN #lobby bob'
 say alice 'JOIN #Rust'
 expect_next alice 'JOIN #Rust alice'
 expect_text_next alice 'NAMES #Rust' 'alice'
+expect_next alice 'HISTORY #Rust 0'
 
 # Room names are case-insensitive: bob's #RUST is alice's #Rust.
 say bob 'JOIN #RUST'
 expect_next bob 'JOIN #Rust bob'
 expect_text_next bob 'NAMES #Rust' 'alice bob'
+expect_next bob 'HISTORY #Rust 0'
 expect_next alice 'JOIN #Rust bob'
 
 say bob 'NAMES #rust'

@@ -34,6 +34,7 @@ expect_text_next dan 'ERR NEED_NICK SEND' 'register first: NICK <nick>'
 say dan 'NICK dan'
 expect_next dan 'NICK * dan' 'JOIN #lobby dan'
 expect_text_next dan 'NAMES #lobby' 'alicia bob joão dan'
+expect_next dan 'HISTORY #lobby 0'
 
 # joão may change its own case.
 say carol 'NICK João'

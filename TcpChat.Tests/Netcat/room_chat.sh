@@ -9,6 +9,7 @@ say bob 'nick bob'
 expect_re bob "$HELLO_RE"
 expect_next bob 'NICK * bob' 'JOIN #lobby bob'
 expect_text_next bob 'NAMES #lobby' 'alice bob'
+expect_next bob 'HISTORY #lobby 0'
 expect_next alice 'JOIN #lobby bob'
 
 say alice 'SEND #lobby :hi bob, how are you?'

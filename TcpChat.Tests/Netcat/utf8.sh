@@ -39,14 +39,21 @@ expect_text_next nfd 'ERR NICK_IN_USE NICK' 'Conceição is taken'
 say nfd 'NICK 大卫'
 expect_next nfd 'NICK * 大卫' 'JOIN #lobby 大卫'
 expect_text_next nfd 'NAMES #lobby' 'Conceição bob 大卫'
+expect_next nfd 'HISTORY #lobby 3' # the room's messages so far, byte for byte
+expect_text_next nfd 'MSG #lobby Conceição 1 TIME' "$TEXT"
+expect_text_next nfd 'MSG #lobby bob 2 TIME' '漢字👍🏽'
+expect_text_next nfd 'MSG #lobby bob 3 TIME' $'cafe\xcc\x81'
+cmp <(raw_payload nfd) <(printf 'cafe\xcc\x81') || fail "大卫: the decomposed text from history was changed"
 
 # Rooms: #café, joined once composed and once decomposed, is one room, spelled as its creator did.
 say conc 'JOIN #café'
 expect conc 'JOIN #café Conceição'
 expect_text_next conc 'NAMES #café' 'Conceição'
+expect_next conc 'HISTORY #café 0'
 say_raw bob 'JOIN #cafe\xcc\x81\n'
 expect bob 'JOIN #café bob'
 expect_text_next bob 'NAMES #café' 'Conceição bob'
+expect_next bob 'HISTORY #café 0'
 expect_next conc 'JOIN #café bob'
 say conc 'SEND #CAFÉ :☕ bom dia'
 expect_text_next conc 'MSG #café Conceição 1 TIME' '☕ bom dia'

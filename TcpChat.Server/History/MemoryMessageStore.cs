@@ -1,0 +1,62 @@
+namespace TcpChat.Server.History;
+
+/// <summary>
+/// History kept in memory only (<c>--no-history</c>): the same answers as the database while the server runs, gone when
+/// it stops, and bounded by the same retention settings. Ids start again from 1 at every start.
+/// </summary>
+public sealed class MemoryMessageStore : IMessageStore
+{
+    private readonly Dictionary<string, List<StoredMessage>> _targets = new();
+
+    public string Description => "memory (--no-history: lost on restart)";
+
+    public IReadOnlyDictionary<string, long> LoadLastIds() => new Dictionary<string, long>();
+
+    public void Append(IReadOnlyList<StoredMessage> batch)
+    {
+        foreach (var m in batch)
+        {
+            if (!_targets.TryGetValue(m.TargetKey, out var list)) _targets[m.TargetKey] = list = new();
+            list.Add(m); // a target's messages come in id order
+        }
+    }
+
+    public IReadOnlyList<StoredMessage> Read(string targetKey, long beforeId, int limit)
+    {
+        if (!_targets.TryGetValue(targetKey, out var list)) return [];
+        int end = FirstAtOrAbove(list, beforeId);
+        int start = Math.Max(0, end - limit);
+        return list.GetRange(start, end - start);
+    }
+
+    public int Prune(long olderThanUnixMs, int maxPerTarget, int maxRows)
+    {
+        int deleted = 0;
+        foreach (var (key, list) in _targets.ToList())
+        {
+            if (deleted >= maxRows) break;
+            int old = 0;
+            while (old < list.Count && list[old].UnixMs < olderThanUnixMs) old++;
+            int remove = Math.Min(Math.Max(old, list.Count - maxPerTarget), maxRows - deleted);
+            if (remove <= 0) continue;
+            list.RemoveRange(0, remove);
+            deleted += remove;
+            if (list.Count == 0) _targets.Remove(key);
+        }
+        return deleted;
+    }
+
+    public void Dispose() => _targets.Clear();
+
+    private static int FirstAtOrAbove(List<StoredMessage> list, long id)
+    {
+        int lo = 0, hi = list.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (list[mid].Id < id) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TcpChat.Protocol;
+
+namespace TcpChat.Server.History;
+
+/// <summary>
+/// The one loop that owns the <see cref="IMessageStore"/> (group commit). Sessions queue work and never wait: a message
+/// to store, a page of history to read, a pruning step. The loop takes everything queued since its last commit,
+/// stores the messages of it in one transaction (one sync to disk per batch), then completes each item in order: a
+/// stored message's task releases its frame in the outboxes of the members it was queued to; a read runs now, after
+/// every message queued before it is stored, so it sees exactly those.
+/// <para>
+/// Retention: at start and every <see cref="HistoryOptions.PruneIntervalSeconds"/>, a prune goes through the same
+/// queue, in steps of at most <see cref="PruneRowsPerStep"/> rows so that messages are not held up behind it.
+/// </para>
+/// </summary>
+internal sealed class MessageLog : BackgroundService
+{
+    /// <summary>The most work items (messages, reads) taken into one batch: bounds a transaction and the wait behind it.</summary>
+    public const int MaxBatch = 4096;
+
+    /// <summary>Rows one pruning step deletes at most before the loop takes other work.</summary>
+    public const int PruneRowsPerStep = 10_000;
+
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly IMessageStore _store;
+    private readonly HistoryOptions _options;
+    private readonly int _pageBytes;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private Task _loop = Task.CompletedTask;
+
+    public MessageLog(IMessageStore store, IOptions<HistoryOptions> options, IOptions<ChatOptions> chat, TimeProvider clock,
+        ILogger<MessageLog> log)
+    {
+        _store = store;
+        _options = options.Value;
+        _pageBytes = chat.Value.OutboxBytes / 2;
+        _clock = clock;
+        _log = log;
+        Ids = new MessageIds(store.LoadLastIds());
+    }
+
+    /// <summary>The id counters, carried on from what the store holds.</summary>
+    public MessageIds Ids { get; }
+
+    public HistoryOptions Options => _options;
+
+    /// <summary>Raised on the loop after each complete prune, with the number of messages deleted.</summary>
+    public event Action<int>? Pruned;
+
+    /// <summary>
+    /// Queues <paramref name="message"/> to be stored. The task completes with <paramref name="frame"/> once it is
+    /// stored, or empty when it could not be (the sender is then told <c>ERR STORE_FAILED</c>); it never faults.
+    /// </summary>
+    public Task<ReadOnlyMemory<byte>> Append(StoredMessage message, ReadOnlyMemory<byte> frame, IHistoryClient sender)
+    {
+        var work = new AppendWork(message, frame, sender);
+        return _queue.Writer.TryWrite(work) ? work.Done.Task : Task.FromResult(ReadOnlyMemory<byte>.Empty);
+    }
+
+    /// <summary>
+    /// Queues a read. The task completes with the page, <c>HISTORY &lt;target&gt; &lt;count&gt;</c> and its MSG frames in
+    /// one piece, charged to <paramref name="requester"/>'s outbox; it never faults.
+    /// </summary>
+    public Task<ReadOnlyMemory<byte>> Read(HistoryQuery query, IHistoryClient requester)
+    {
+        var work = new ReadWork(query, requester);
+        return _queue.Writer.TryWrite(work) ? work.Done.Task : Task.FromResult(ReadOnlyMemory<byte>.Empty);
+    }
+
+    /// <summary>Prunes by age and by count now; completes with the number of messages deleted.</summary>
+    public Task<int> PruneAsync()
+    {
+        var work = new PruneWork();
+        return _queue.Writer.TryWrite(work) ? work.Done.Task : Task.FromResult(0);
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _log.LogInformation("Message history in {Store}", _store.Description);
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Retention: prune at start, then every interval.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var period = TimeSpan.FromSeconds(_options.PruneIntervalSeconds);
+        try
+        {
+            while (true)
+            {
+                await PruneAsync().WaitAsync(stopping);
+                await Task.Delay(period, _clock, stopping);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Stopped after the listener (registered before it): stores and answers what is queued, then ends.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        _queue.Writer.TryComplete();
+        try { await _loop.WaitAsync(cancellationToken); }
+        catch (OperationCanceledException) { _log.LogWarning("Message history: stopped before the queue was drained"); }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Work>();
+        var messages = new List<StoredMessage>();
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out Work? work))
+            {
+                batch.Add(work);
+                if (work is AppendWork append) messages.Add(append.Message);
+            }
+            bool stored = Commit(messages);
+            foreach (var work in batch) Finish(work, stored);
+            batch.Clear();
+            messages.Clear();
+        }
+    }
+
+    private bool Commit(List<StoredMessage> messages)
+    {
+        if (messages.Count == 0) return true;
+        try
+        {
+            _store.Append(messages);
+            return true;
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Could not store {Count} messages in {Store}; they are not delivered", messages.Count, _store.Description);
+            return false;
+        }
+    }
+
+    private void Finish(Work work, bool stored)
+    {
+        switch (work)
+        {
+            case AppendWork append:
+                append.Done.TrySetResult(stored ? append.Frame : ReadOnlyMemory<byte>.Empty);
+                if (!stored) append.Sender.SendError(ErrorCode.StoreFailed, "SEND", "the message could not be stored, so it was not sent");
+                break;
+            case ReadWork read:
+                read.Done.TrySetResult(Answer(read));
+                break;
+            case PruneWork prune:
+                Prune(prune);
+                break;
+        }
+    }
+
+    private ReadOnlyMemory<byte> Answer(ReadWork read)
+    {
+        ReadOnlyMemory<byte> page;
+        try
+        {
+            page = Page(read.Query);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Could not read history of {Target} from {Store}", read.Query.TargetKey, _store.Description);
+            page = FrameWriter.Encode(w => FrameWriter.WriteError(w, ErrorCode.StoreFailed, "HISTORY", "history could not be read"));
+        }
+        return read.Requester.TryChargePage(page.Length) ? page : ReadOnlyMemory<byte>.Empty;
+    }
+
+    /// <summary>
+    /// <c>HISTORY &lt;target&gt; &lt;count&gt;</c> then count MSG frames, oldest first: the newest messages asked for, as many
+    /// as fit in half an outbox (at least one), so a page of long messages cannot make its reader a slow consumer.
+    /// </summary>
+    private ReadOnlyMemory<byte> Page(HistoryQuery query)
+    {
+        IReadOnlyList<StoredMessage> messages = query.BeforeId <= 1 ? [] : _store.Read(query.TargetKey, query.BeforeId, query.Limit);
+        var frames = new byte[messages.Count][];
+        int first = messages.Count, total = 0;
+        for (int i = messages.Count - 1; i >= 0; i--)
+        {
+            var m = messages[i];
+            byte[] frame = MessageFrame.Encode(query.RoomName ?? m.Target, m.Sender, m.Id, m.UnixMs, m.Text);
+            if (first < messages.Count && total + frame.Length > _pageBytes) break;
+            frames[i] = frame;
+            total += frame.Length;
+            first = i;
+        }
+        var output = new ArrayBufferWriter<byte>(total + 64);
+        FrameWriter.Write(output, Verb.History, query.Header, (messages.Count - first).ToString(CultureInfo.InvariantCulture));
+        for (int i = first; i < messages.Count; i++) output.Write(frames[i]);
+        return output.WrittenMemory;
+    }
+
+    private void Prune(PruneWork prune)
+    {
+        try
+        {
+            long cutoff = _clock.GetUtcNow().AddDays(-_options.MaxAgeDays).ToUnixTimeMilliseconds();
+            int deleted = _store.Prune(cutoff, _options.MaxPerTarget, PruneRowsPerStep);
+            prune.Deleted += deleted;
+            if (deleted >= PruneRowsPerStep && _queue.Writer.TryWrite(prune)) return; // more to do, after what waits
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Pruning history in {Store} failed", _store.Description);
+        }
+        if (prune.Deleted > 0) _log.LogInformation("Pruned {Count} messages from history", prune.Deleted);
+        prune.Done.TrySetResult(prune.Deleted);
+        Pruned?.Invoke(prune.Deleted);
+    }
+
+    public override void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        base.Dispose();
+    }
+
+    private abstract class Work;
+
+    private sealed class AppendWork(StoredMessage message, ReadOnlyMemory<byte> frame, IHistoryClient sender) : Work
+    {
+        public StoredMessage Message { get; } = message;
+        public ReadOnlyMemory<byte> Frame { get; } = frame;
+        public IHistoryClient Sender { get; } = sender;
+        public TaskCompletionSource<ReadOnlyMemory<byte>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class ReadWork(HistoryQuery query, IHistoryClient requester) : Work
+    {
+        public HistoryQuery Query { get; } = query;
+        public IHistoryClient Requester { get; } = requester;
+        public TaskCompletionSource<ReadOnlyMemory<byte>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class PruneWork : Work
+    {
+        public int Deleted { get; set; }
+        public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,11 @@
+namespace TcpChat.Tests.Server.History;
+
+/// <summary>A clock a test moves by hand. Only "now" is manual: timers still run on real time.</summary>
+internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
