@@ -32,7 +32,7 @@ internal sealed class ChatHub : IDisposable
     {
         _options = options.Value;
         _history = history;
-        _privateIds = history.Ids.For(MessageIds.Private);
+        _privateIds = history.Ids.PrivateCounter;
         _clock = clock;
         _log = log;
         Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count);
@@ -139,7 +139,12 @@ internal sealed class ChatHub : IDisposable
         }
         while (true)
         {
-            Room room = _rooms.GetOrAdd(key, static (k, state) => new Room(state.name, state.ids.For(k)), (name, ids: _history.Ids));
+            if (!_rooms.TryGetValue(key, out Room? room))
+            {
+                var created = new Room(name, _history.Ids.Acquire(key));
+                room = _rooms.GetOrAdd(key, created);
+                if (room != created) _history.Ids.Release(created.Counter); // another session made it first
+            }
             lock (room.Gate)
             {
                 if (room.Closed) continue; // emptied and removed meanwhile: make a new one
@@ -179,9 +184,15 @@ internal sealed class ChatHub : IDisposable
         {
             room.Broadcast(notice);
             room.Remove(session);
-            if (room.Closed) _rooms.TryRemove(new(room.Key, room));
+            if (room.Closed) RemoveRoom(room);
         }
         session.Rooms.Remove(room.Key);
+    }
+
+    /// <summary>Under the room's lock, once it is empty: forget it, and give its id counter back.</summary>
+    private void RemoveRoom(Room room)
+    {
+        if (_rooms.TryRemove(new(room.Key, room))) _history.Ids.Release(room.Counter);
     }
 
     // SEND <#room or nick> <text>. Answer: MSG <target> <sender> <id> <time> <text> to the room's members, or to the
@@ -356,7 +367,7 @@ internal sealed class ChatHub : IDisposable
             lock (room.Gate)
             {
                 room.Remove(session);
-                if (room.Closed) _rooms.TryRemove(new(room.Key, room));
+                if (room.Closed) RemoveRoom(room);
             }
         }
         session.Rooms.Clear();

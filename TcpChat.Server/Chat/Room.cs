@@ -9,6 +9,9 @@ internal sealed class Room(string name, History.MessageIds.Counter ids)
 {
     private Session[] _members = [];
 
+    /// <summary>The room's id counter, given back when the room is removed.</summary>
+    public History.MessageIds.Counter Counter => ids;
+
     /// <summary>The room's name as its creator spelled it (NFC); <see cref="Key"/> is what identifies it.</summary>
     public string Name { get; } = name;
 

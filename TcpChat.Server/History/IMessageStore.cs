@@ -1,7 +1,7 @@
 namespace TcpChat.Server.History;
 
 /// <summary>
-/// Where messages are kept. Only <see cref="MessageLog"/>'s single loop calls it, one call at a time, so an
+/// Where messages are kept. Only <see cref="MessageLog"/> calls it, one call at a time (under its lock), so an
 /// implementation needs no locking of its own.
 /// </summary>
 public interface IMessageStore : IDisposable
@@ -9,8 +9,8 @@ public interface IMessageStore : IDisposable
     /// <summary>What is kept where, for logs: the database file, or "memory".</summary>
     string Description { get; }
 
-    /// <summary>The last id each counter gave out (a room's key, or <see cref="MessageIds.Private"/>); read once at start.</summary>
-    IReadOnlyDictionary<string, long> LoadLastIds();
+    /// <summary>The last id stored for one counter (a room's key); 0 when there is none.</summary>
+    long LastId(string counter);
 
     /// <summary>Stores a batch of messages, all or none (one transaction, one sync to disk).</summary>
     void Append(IReadOnlyList<StoredMessage> batch);

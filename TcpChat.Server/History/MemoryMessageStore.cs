@@ -10,7 +10,11 @@ public sealed class MemoryMessageStore : IMessageStore
 
     public string Description => "memory (--no-history: lost on restart)";
 
-    public IReadOnlyDictionary<string, long> LoadLastIds() => new Dictionary<string, long>();
+    /// <summary>
+    /// The newest id still held for the room. A room none of whose messages are left starts again from 1: there is
+    /// nothing its new ids could be confused with.
+    /// </summary>
+    public long LastId(string counter) => _targets.TryGetValue(counter, out var list) && list.Count > 0 ? list[^1].Id : 0;
 
     public void Append(IReadOnlyList<StoredMessage> batch)
     {

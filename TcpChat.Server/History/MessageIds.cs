@@ -1,30 +1,95 @@
-using System.Collections.Concurrent;
-
 namespace TcpChat.Server.History;
 
 /// <summary>
 /// The message id counters: one per room key, never reset (a room emptied and created again carries on), and one for
-/// every private message. They start from what the store had, so ids keep increasing across restarts. An id given out
-/// for a message that never got stored (the server died first) may be given again: nobody received it.
+/// every private message. They carry on from what the store had, so ids keep increasing across restarts.
 /// </summary>
+/// <remarks>
+/// Only the counters of rooms that exist are held in memory: when a room is removed and every id its counter gave out
+/// is stored, the counter is dropped, and it is read back from the store if the room is created again. So a client
+/// creating room after room costs nothing once the rooms are gone. An id given out for a message that never got
+/// stored (the server died first, or the write failed) may be given again: nobody received it.
+/// </remarks>
 public sealed class MessageIds
 {
     /// <summary>The counter of private messages: server-wide, so it is not a valid room or nick key.</summary>
     public const string Private = "*";
 
-    private readonly ConcurrentDictionary<string, Counter> _counters = new();
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Counter> _counters = new();
+    private readonly Func<string, long> _lastStored;
 
-    public MessageIds(IReadOnlyDictionary<string, long>? lastIds = null)
+    /// <param name="lastStored">Reads a counter's last stored id (0 for none).</param>
+    /// <param name="lastPrivate">The private counter's last id.</param>
+    public MessageIds(Func<string, long> lastStored, long lastPrivate = 0)
     {
-        foreach (var (key, last) in lastIds ?? new Dictionary<string, long>()) _counters[key] = new Counter { Last = last };
+        _lastStored = lastStored;
+        _counters[Private] = new Counter(Private) { Last = lastPrivate, Committed = lastPrivate, Users = 1 }; // held forever
     }
 
-    /// <summary>The counter for <paramref name="key"/>; the same object every time, so a room created again shares it.</summary>
-    public Counter For(string key) => _counters.GetOrAdd(key, static _ => new Counter());
+    /// <summary>How many counters are in memory (for tests and STATS).</summary>
+    public int Count
+    {
+        get { lock (_gate) return _counters.Count; }
+    }
 
-    public sealed class Counter
+    /// <summary>The private messages' counter.</summary>
+    public Counter PrivateCounter
+    {
+        get { lock (_gate) return _counters[Private]; }
+    }
+
+    /// <summary>The counter of room <paramref name="key"/>, for a room being created; give it back with <see cref="Release"/>.</summary>
+    public Counter Acquire(string key)
+    {
+        lock (_gate)
+        {
+            if (!_counters.TryGetValue(key, out var counter))
+            {
+                long last = _lastStored(key);
+                _counters[key] = counter = new Counter(key) { Last = last, Committed = last };
+            }
+            counter.Users++;
+            return counter;
+        }
+    }
+
+    /// <summary>The room that held <paramref name="counter"/> is gone.</summary>
+    public void Release(Counter counter)
+    {
+        lock (_gate)
+        {
+            counter.Users--;
+            DropIfIdle(counter);
+        }
+    }
+
+    /// <summary>Called by the log after a batch is stored: those ids are safe in the store now.</summary>
+    public void Committed(IReadOnlyList<StoredMessage> messages)
+    {
+        lock (_gate)
+        {
+            foreach (var m in messages)
+            {
+                if (!_counters.TryGetValue(m.CounterKey, out var counter)) continue;
+                counter.Committed = Math.Max(counter.Committed, m.Id);
+                DropIfIdle(counter);
+            }
+        }
+    }
+
+    private void DropIfIdle(Counter counter)
+    {
+        if (counter.Users == 0 && counter.Committed >= counter.Current) _counters.Remove(counter.Key);
+    }
+
+    public sealed class Counter(string key)
     {
         internal long Last;
+        internal long Committed; // under the gate
+        internal int Users;      // under the gate: rooms holding it
+
+        public string Key { get; } = key;
 
         /// <summary>The next id. Called under the lock that orders the target's messages.</summary>
         public long Next() => Interlocked.Increment(ref Last);

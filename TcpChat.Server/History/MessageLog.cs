@@ -36,6 +36,20 @@ internal sealed class MessageLog : BackgroundService
     private readonly ILogger _log;
     private Task _loop = Task.CompletedTask;
 
+    // The store is used by the loop, and also by a session creating a room whose counter is not in memory: one at a
+    // time. Such a read waits at most for one commit.
+    private readonly object _storeGate = new();
+
+    private long LastIdInStore(string counter)
+    {
+        lock (_storeGate) return _store.LastId(counter);
+    }
+
+    private IReadOnlyList<StoredMessage> ReadStore(HistoryQuery query)
+    {
+        lock (_storeGate) return _store.Read(query.TargetKey, query.BeforeId, query.Limit);
+    }
+
     public MessageLog(IMessageStore store, IOptions<HistoryOptions> options, IOptions<ChatOptions> chat, TimeProvider clock,
         ILogger<MessageLog> log)
     {
@@ -44,7 +58,8 @@ internal sealed class MessageLog : BackgroundService
         _pageBytes = chat.Value.OutboxBytes / 2;
         _clock = clock;
         _log = log;
-        Ids = new MessageIds(store.LoadLastIds());
+        // Only the private counter is loaded up front; a room's counter is read when the room is next created.
+        Ids = new MessageIds(LastIdInStore, store.LastId(MessageIds.Private));
     }
 
     /// <summary>The id counters, carried on from what the store holds.</summary>
@@ -137,7 +152,8 @@ internal sealed class MessageLog : BackgroundService
         if (messages.Count == 0) return true;
         try
         {
-            _store.Append(messages);
+            lock (_storeGate) _store.Append(messages);
+            Ids.Committed(messages);
             return true;
         }
         catch (Exception e)
@@ -185,7 +201,7 @@ internal sealed class MessageLog : BackgroundService
     /// </summary>
     private ReadOnlyMemory<byte> Page(HistoryQuery query)
     {
-        IReadOnlyList<StoredMessage> messages = query.BeforeId <= 1 ? [] : _store.Read(query.TargetKey, query.BeforeId, query.Limit);
+        IReadOnlyList<StoredMessage> messages = query.BeforeId <= 1 ? [] : ReadStore(query);
         var frames = new byte[messages.Count][];
         int first = messages.Count, total = 0;
         for (int i = messages.Count - 1; i >= 0; i--)
@@ -208,7 +224,8 @@ internal sealed class MessageLog : BackgroundService
         try
         {
             long cutoff = _clock.GetUtcNow().AddDays(-_options.MaxAgeDays).ToUnixTimeMilliseconds();
-            int deleted = _store.Prune(cutoff, _options.MaxPerTarget, PruneRowsPerStep);
+            int deleted;
+            lock (_storeGate) deleted = _store.Prune(cutoff, _options.MaxPerTarget, PruneRowsPerStep);
             prune.Deleted += deleted;
             if (deleted >= PruneRowsPerStep && _queue.Writer.TryWrite(prune)) return; // more to do, after what waits
         }

@@ -140,14 +140,12 @@ public sealed class SqliteMessageStore : IMessageStore
         tx.Commit();
     }
 
-    public IReadOnlyDictionary<string, long> LoadLastIds()
+    public long LastId(string counter)
     {
-        var ids = new Dictionary<string, long>();
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT counter, id FROM last_ids";
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read()) ids[reader.GetString(0)] = reader.GetInt64(1);
-        return ids;
+        cmd.CommandText = "SELECT id FROM last_ids WHERE counter = $c";
+        cmd.Parameters.AddWithValue("$c", counter);
+        return cmd.ExecuteScalar() is long id ? id : 0;
     }
 
     public void Append(IReadOnlyList<StoredMessage> batch)

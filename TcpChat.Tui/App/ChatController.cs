@@ -223,7 +223,8 @@ public sealed partial class ChatController
         if (batch.Older)
         {
             room.FetchingOlder = false;
-            if (batch.Lines.Count < batch.Requested) room.HistoryExhausted = true;
+            // A page may be short because the server caps it in bytes, so only an empty one means the start of history.
+            if (batch.Lines.Count == 0) room.HistoryExhausted = true;
         }
         State.AddHistory(room, batch.Lines, batch.Older);
     }

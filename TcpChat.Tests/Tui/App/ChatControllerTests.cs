@@ -136,7 +136,14 @@ public sealed class ChatControllerTests
         _controller.Apply(Msg("#lobby", "bob", 50, "fifty"));
         var texts = lobby.Lines.Where(l => l.Kind is LineKind.Message).Select(l => l.Text).ToList();
         Assert.Equal(["forty-nine", "fifty", "fifty-one", "fifty-two", "live while fetching"], texts);
-        Assert.True(lobby.HistoryExhausted); // fewer than a page came back
+        Assert.False(lobby.HistoryExhausted); // a short page is not the end: the server caps pages in bytes
+
+        State.ScrollToTop();
+        State.PageUp();
+        _controller.FetchOlderIfWanted();
+        Assert.Equal($"HISTORY #lobby before=49 limit={ChatController.OlderPageSize}\n", _sent[^1]);
+        Server(Verb.History, ["#lobby", "0"]);
+        Assert.True(lobby.HistoryExhausted); // nothing older
     }
 
     [Fact]
