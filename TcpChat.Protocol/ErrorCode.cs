@@ -20,6 +20,8 @@ public enum ErrorCode
     Shutdown,
     ServerFull,
     StoreFailed,
+    NotAllowed,
+    TlsRequired,
 }
 
 public static class ErrorCodes
@@ -28,7 +30,7 @@ public static class ErrorCodes
     [
         "BAD_FRAME", "TOO_LONG", "UNKNOWN_VERB", "NEED_NICK", "BAD_NICK", "NICK_IN_USE", "BAD_ROOM",
         "NOT_IN_ROOM", "NO_SUCH_NICK", "BAD_TEXT", "TOO_MANY_ROOMS", "RATE_LIMITED", "SLOW_CONSUMER",
-        "TIMEOUT", "SHUTDOWN", "SERVER_FULL", "STORE_FAILED",
+        "TIMEOUT", "SHUTDOWN", "SERVER_FULL", "STORE_FAILED", "NOT_ALLOWED", "TLS_REQUIRED",
     ];
 
     /// <summary>The code as written on the wire, e.g. <c>NICK_IN_USE</c>.</summary>

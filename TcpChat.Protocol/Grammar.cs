@@ -17,7 +17,7 @@ public sealed class Grammar
     public VerbShape? ShapeOf(Verb verb) => _shapes[(int)verb];
 
     // NICK <nick> | JOIN <#room> | PART <#room> [text] | SEND <target> <text> | NAMES <#room>
-    // PING [token] | PONG [token] | QUIT [text] | HISTORY <target> [before=<id>] [limit=<n>]
+    // PING [token] | PONG [token] | QUIT [text] | HISTORY <target> [before=<id>] [limit=<n>] | STATS
     public static Grammar ClientToServer { get; } = new(
         (Verb.Nick, VerbShape.Args(1, 1)),
         (Verb.Join, VerbShape.Args(1, 1)),
@@ -27,12 +27,13 @@ public sealed class Grammar
         (Verb.Ping, VerbShape.Args(0, 1)),
         (Verb.Pong, VerbShape.Args(0, 1)),
         (Verb.Quit, VerbShape.OptionalText(0)),
-        (Verb.History, VerbShape.Args(1, 3)));
+        (Verb.History, VerbShape.Args(1, 3)),
+        (Verb.Stats, VerbShape.Args(0, 0)));
 
     // HELLO tcpchat/1 <server-name> key=value... | NICK <old|*> <new> | JOIN <#room> <nick>
     // PART <#room> <nick> [text] | QUIT <nick> [text] | MSG <target> <sender> <id> <time> <text>
     // NAMES <#room> <text> | ERR <CODE> <VERB|*> <text> | BYE <text> | PING [token] | PONG [token]
-    // HISTORY <target> <count>, then count MSG frames
+    // HISTORY <target> <count>, then count MSG frames | STATS <text>
     public static Grammar ServerToClient { get; } = new(
         (Verb.Hello, VerbShape.Args(2, 64)),
         (Verb.Nick, VerbShape.Args(2, 2)),
@@ -45,5 +46,6 @@ public sealed class Grammar
         (Verb.Bye, VerbShape.WithText(0)),
         (Verb.Ping, VerbShape.Args(0, 1)),
         (Verb.Pong, VerbShape.Args(0, 1)),
-        (Verb.History, VerbShape.Args(2, 2)));
+        (Verb.History, VerbShape.Args(2, 2)),
+        (Verb.Stats, VerbShape.WithText(0)));
 }

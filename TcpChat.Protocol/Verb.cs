@@ -17,12 +17,13 @@ public enum Verb
     Err,
     Bye,
     History,
+    Stats,
 }
 
 public static class Verbs
 {
     private static readonly string[] Names =
-        ["", "HELLO", "NICK", "JOIN", "PART", "SEND", "NAMES", "PING", "PONG", "QUIT", "MSG", "ERR", "BYE", "HISTORY"];
+        ["", "HELLO", "NICK", "JOIN", "PART", "SEND", "NAMES", "PING", "PONG", "QUIT", "MSG", "ERR", "BYE", "HISTORY", "STATS"];
 
     /// <summary>The verb as the server writes it: capitals.</summary>
     public static string ToWire(this Verb verb) => Names[(int)verb];

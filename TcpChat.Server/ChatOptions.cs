@@ -48,6 +48,9 @@ public sealed class ChatOptions
     /// <summary>On SIGTERM or Ctrl+C, how long connections get to receive BYE before the process exits.</summary>
     public double ShutdownSeconds { get; set; } = 5;
 
+    /// <summary>Who may ask for STATS: <c>loopback</c>, <c>any</c>, addresses and networks, comma-separated.</summary>
+    public string StatsAllowedFrom { get; set; } = "loopback";
+
     /// <summary>The problems with these settings, one line each; empty when they are usable.</summary>
     public IEnumerable<string> Validate()
     {
@@ -66,6 +69,8 @@ public sealed class ChatOptions
         if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
+        if (!Chat.AddressRule.TryParse(StatsAllowedFrom, out _, out string statsProblem))
+            yield return $"StatsAllowedFrom: {statsProblem}";
         if (ShutdownSeconds is <= 0 or > 600) yield return $"ShutdownSeconds must be above 0 and at most 600 (got {ShutdownSeconds})";
     }
 }

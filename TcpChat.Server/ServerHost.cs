@@ -26,6 +26,7 @@ public static class ServerHost
         ["--close-timeout"] = ("Chat:CloseTimeoutSeconds", "seconds the last frames of a closing connection may take"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
         ["--max-connections"] = ("Chat:MaxConnections", "connections held at once"),
+        ["--stats-allowed-from"] = ("Chat:StatsAllowedFrom", "who may ask for STATS: loopback, any, addresses, networks (comma-separated)"),
         [ConfigFlag] = ("(file)", "a JSON settings file read after appsettings.json, before the environment"),
         ["--shutdown-seconds"] = ("Chat:ShutdownSeconds", "seconds given to say BYE on SIGTERM / Ctrl+C"),
         ["--data-dir"] = ("History:DataDirectory", "directory of tcpchat.db, the history; empty: $STATE_DIRECTORY, else ./data"),

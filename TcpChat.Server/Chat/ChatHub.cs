@@ -27,15 +27,17 @@ internal sealed class ChatHub : IDisposable
     private readonly ILogger _log;
     private readonly MessageLog _history;
     private readonly MessageIds.Counter _privateIds;
+    private readonly AddressRule _statsRule;
 
     public ChatHub(IOptions<ChatOptions> options, MessageLog history, TimeProvider clock, ILogger<ChatHub> log)
     {
         _options = options.Value;
         _history = history;
         _privateIds = history.Ids.PrivateCounter;
+        AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
         _clock = clock;
         _log = log;
-        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count);
+        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes);
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
             $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}"));
@@ -60,6 +62,11 @@ internal sealed class ChatHub : IDisposable
 
     public void Handle(Session session, in Frame frame)
     {
+        if (frame.Verb == Verb.Stats)
+        {
+            Stats(session);
+            return;
+        }
         if (session.Nick is null && frame.Verb is not (Verb.Nick or Verb.Ping or Verb.Pong or Verb.Quit))
         {
             session.SendError(ErrorCode.NeedNick, frame.Verb.ToWire(), "register first: NICK <nick>");
@@ -78,6 +85,18 @@ internal sealed class ChatHub : IDisposable
             case Verb.History: History(session, frame.Args); break;
             default: session.SendError(ErrorCode.UnknownVerb, frame.Verb.ToWire(), "not a client verb"); break;
         }
+    }
+
+    // STATS. Answer: STATS <text>, "name value" lines; from the addresses in StatsAllowedFrom only, registered or not.
+    private void Stats(Session session)
+    {
+        if (!_statsRule.Allows(session.Remote?.Address))
+        {
+            session.SendError(ErrorCode.NotAllowed, "STATS", $"STATS is allowed from {_options.StatsAllowedFrom} only");
+            return;
+        }
+        string text = Metrics.ToText();
+        session.Send(FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Stats, [], text)));
     }
 
     // PING [token]. Answer: PONG [token].
@@ -419,6 +438,18 @@ internal sealed class ChatHub : IDisposable
     {
         long unixMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         return (MessageFrame.Encode(target, sender, id, unixMs, text), new StoredMessage(targetKey, id, target, sender, unixMs, text));
+    }
+
+    private (long Total, long Max) Outboxes()
+    {
+        long total = 0, max = 0;
+        foreach (var session in _sessions.Keys)
+        {
+            long bytes = session.OutboxBytes;
+            total += bytes;
+            max = Math.Max(max, bytes);
+        }
+        return (total, max);
     }
 
     public void Dispose() => Metrics.Dispose();

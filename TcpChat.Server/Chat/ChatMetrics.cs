@@ -1,36 +1,95 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
 
 namespace TcpChat.Server.Chat;
 
-/// <summary>The server's counters, on a <see cref="Meter"/> named <c>TcpChat.Server</c> (dotnet-counters, OpenTelemetry).</summary>
+/// <summary>
+/// The server's counters, on a <see cref="Meter"/> named <c>TcpChat.Server</c> (dotnet-counters, OpenTelemetry), and
+/// as text for the <c>STATS</c> verb. Named after what operators of nats-server and Redis look for.
+/// </summary>
 internal sealed class ChatMetrics : IDisposable
 {
     public const string MeterName = "TcpChat.Server";
 
     private readonly Meter _meter = new(MeterName);
+    private readonly Func<long> _connections;
+    private readonly Func<long> _rooms;
+    private readonly Func<(long Total, long Max)> _outboxes;
+    private readonly long _started = Environment.TickCount64;
 
-    public ChatMetrics(Func<long> connections, Func<long> rooms)
+    public ChatMetrics(Func<long> connections, Func<long> rooms, Func<(long Total, long Max)> outboxes)
     {
+        _connections = connections;
+        _rooms = rooms;
+        _outboxes = outboxes;
         _meter.CreateObservableGauge("tcpchat.connections", connections, description: "open connections");
         _meter.CreateObservableGauge("tcpchat.rooms", rooms, description: "rooms with members");
-        ConnectionsTotal = _meter.CreateCounter<long>("tcpchat.connections.total", description: "connections accepted");
-        MessagesIn = _meter.CreateCounter<long>("tcpchat.frames.in", description: "frames parsed");
-        MessagesOut = _meter.CreateCounter<long>("tcpchat.frames.out", description: "frames written");
-        BytesIn = _meter.CreateCounter<long>("tcpchat.bytes.in", "By");
-        BytesOut = _meter.CreateCounter<long>("tcpchat.bytes.out", "By");
-        SlowConsumers = _meter.CreateCounter<long>("tcpchat.slow_consumers", description: "connections closed for a full outbox");
-        StaleConnections = _meter.CreateCounter<long>("tcpchat.stale_connections", description: "connections closed for silence");
-        ProtocolErrors = _meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames");
+        _meter.CreateObservableGauge("tcpchat.outbox.bytes", () => outboxes().Total, "By", "bytes waiting in all outboxes");
+        _meter.CreateObservableGauge("tcpchat.outbox.max_bytes", () => outboxes().Max, "By", "bytes waiting in the fullest outbox");
+        ConnectionsTotal = new Tally(_meter.CreateCounter<long>("tcpchat.connections.total", description: "connections accepted"));
+        MessagesIn = new Tally(_meter.CreateCounter<long>("tcpchat.frames.in", description: "frames parsed"));
+        MessagesOut = new Tally(_meter.CreateCounter<long>("tcpchat.frames.out", description: "frames written"));
+        BytesIn = new Tally(_meter.CreateCounter<long>("tcpchat.bytes.in", "By"));
+        BytesOut = new Tally(_meter.CreateCounter<long>("tcpchat.bytes.out", "By"));
+        SlowConsumers = new Tally(_meter.CreateCounter<long>("tcpchat.slow_consumers", description: "connections closed for a full outbox or a stuck write"));
+        StaleConnections = new Tally(_meter.CreateCounter<long>("tcpchat.stale_connections", description: "connections closed for silence"));
+        ProtocolErrors = new Tally(_meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames"));
     }
 
-    public Counter<long> ConnectionsTotal { get; }
-    public Counter<long> MessagesIn { get; }
-    public Counter<long> MessagesOut { get; }
-    public Counter<long> BytesIn { get; }
-    public Counter<long> BytesOut { get; }
-    public Counter<long> SlowConsumers { get; }
-    public Counter<long> StaleConnections { get; }
-    public Counter<long> ProtocolErrors { get; }
+    public Tally ConnectionsTotal { get; }
+    public Tally MessagesIn { get; }
+    public Tally MessagesOut { get; }
+    public Tally BytesIn { get; }
+    public Tally BytesOut { get; }
+    public Tally SlowConsumers { get; }
+    public Tally StaleConnections { get; }
+    public Tally ProtocolErrors { get; }
+
+    /// <summary>
+    /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>.
+    /// </summary>
+    public string ToText()
+    {
+        var (outboxTotal, outboxMax) = _outboxes();
+        var lines = new (string Name, long Value)[]
+        {
+            ("uptime_seconds", (Environment.TickCount64 - _started) / 1000),
+            ("connections", _connections()),
+            ("connections_total", ConnectionsTotal.Total),
+            ("rooms", _rooms()),
+            ("frames_in", MessagesIn.Total),
+            ("frames_out", MessagesOut.Total),
+            ("bytes_in", BytesIn.Total),
+            ("bytes_out", BytesOut.Total),
+            ("slow_consumers", SlowConsumers.Total),
+            ("stale_connections", StaleConnections.Total),
+            ("protocol_errors", ProtocolErrors.Total),
+            ("outbox_bytes", outboxTotal),
+            ("outbox_max_bytes", outboxMax),
+            ("managed_memory_bytes", GC.GetTotalMemory(forceFullCollection: false)),
+        };
+        var text = new StringBuilder();
+        foreach (var (name, value) in lines)
+            text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        return text.ToString(0, text.Length - 1);
+    }
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>A counter on the meter whose running total can also be read (for STATS).</summary>
+    public sealed class Tally(Counter<long> instrument)
+    {
+        private long _total;
+
+        public Counter<long> Instrument { get; } = instrument;
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Add(long value)
+        {
+            Interlocked.Add(ref _total, value);
+            Instrument.Add(value);
+        }
+    }
 }

@@ -215,6 +215,7 @@ internal sealed class Session : IHistoryClient
     private async Task WriteLoopAsync()
     {
         var reader = _outbox.Reader;
+        long frames = 0, bytes = 0;
         try
         {
             while (await reader.WaitToReadAsync())
@@ -235,9 +236,13 @@ internal sealed class Session : IHistoryClient
                     _outbox.Taken(item.Charged + (item.PageCharged ? frame.Length : 0));
                     if (_outbox.DropBacklog || frame.IsEmpty) continue;
                     _output.Write(frame.Span);
-                    _hub.Metrics.MessagesOut.Add(1);
-                    _hub.Metrics.BytesOut.Add(frame.Length);
+                    frames++;
+                    bytes += frame.Length;
                 }
+                // Counted once per batch, not per frame: the counters are shared by every connection.
+                _hub.Metrics.MessagesOut.Add(frames);
+                _hub.Metrics.BytesOut.Add(bytes);
+                frames = bytes = 0;
                 FlushResult flushed = await _output.FlushAsync();
                 if (flushed.IsCompleted) return;
             }

@@ -44,10 +44,12 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>A protocol error in what the server sent; tests fail on it.</summary>
     public ProtocolError? ServerError { get; private set; }
 
-    public static async Task<TestClient> ConnectAsync(int port, int receiveBuffer = 0)
+    /// <param name="from">A local address to connect from, e.g. 127.0.0.2 (all of 127.0.0.0/8 is loopback on Linux).</param>
+    public static async Task<TestClient> ConnectAsync(int port, int receiveBuffer = 0, string? from = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBuffer > 0) socket.ReceiveBufferSize = receiveBuffer;
+        if (from is not null) socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
         await socket.ConnectAsync("127.0.0.1", port);
         return new TestClient(socket);
     }

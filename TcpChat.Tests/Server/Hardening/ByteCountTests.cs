@@ -18,7 +18,7 @@ public sealed class ByteCountTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (ReferenceEquals(instrument, hub.Metrics.BytesIn)) l.EnableMeasurementEvents(instrument);
+            if (ReferenceEquals(instrument, hub.Metrics.BytesIn.Instrument)) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref bytesIn, value));
         listener.Start();
