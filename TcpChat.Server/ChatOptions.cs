@@ -48,8 +48,27 @@ public sealed class ChatOptions
     /// <summary>On SIGTERM or Ctrl+C, how long connections get to receive BYE before the process exits.</summary>
     public double ShutdownSeconds { get; set; } = 5;
 
+    /// <summary>Whether the main port speaks TLS (then plain clients are refused with ERR TLS_REQUIRED).</summary>
+    public bool Tls { get; set; }
+
+    /// <summary>A second port that speaks TLS, beside the main one; 0 for none.</summary>
+    public int TlsPort { get; set; }
+
+    /// <summary>The server's certificate (chain), PEM.</summary>
+    public string TlsCertificate { get; set; } = "";
+
+    /// <summary>The certificate's private key, PEM (PKCS#8, or RSA/EC).</summary>
+    public string TlsKey { get; set; } = "";
+
+    /// <summary>How long a TLS client gets to finish its handshake.</summary>
+    public double TlsHandshakeSeconds { get; set; } = 10;
+
     /// <summary>Who may ask for STATS: <c>loopback</c>, <c>any</c>, addresses and networks, comma-separated.</summary>
     public string StatsAllowedFrom { get; set; } = "loopback";
+
+    /// <summary>The certificate with its key, from the PEM files.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 LoadCertificate() =>
+        System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(TlsCertificate, TlsKey);
 
     /// <summary>The problems with these settings, one line each; empty when they are usable.</summary>
     public IEnumerable<string> Validate()
@@ -69,6 +88,18 @@ public sealed class ChatOptions
         if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
+        if (TlsPort is < 0 or > 65535) yield return $"TlsPort must be 0-65535 (got {TlsPort})";
+        if (TlsHandshakeSeconds is <= 0 or > 600) yield return $"TlsHandshakeSeconds must be above 0 and at most 600 (got {TlsHandshakeSeconds})";
+        if (Tls || TlsPort > 0)
+        {
+            string? problem = null;
+            try { using var certificate = LoadCertificate(); }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or ArgumentException)
+            {
+                problem = $"TlsCertificate/TlsKey: cannot load '{TlsCertificate}' with key '{TlsKey}': {e.Message}";
+            }
+            if (problem is not null) yield return problem;
+        }
         if (!Chat.AddressRule.TryParse(StatsAllowedFrom, out _, out string statsProblem))
             yield return $"StatsAllowedFrom: {statsProblem}";
         if (ShutdownSeconds is <= 0 or > 600) yield return $"ShutdownSeconds must be above 0 and at most 600 (got {ShutdownSeconds})";

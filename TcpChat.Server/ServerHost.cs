@@ -26,6 +26,11 @@ public static class ServerHost
         ["--close-timeout"] = ("Chat:CloseTimeoutSeconds", "seconds the last frames of a closing connection may take"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
         ["--max-connections"] = ("Chat:MaxConnections", "connections held at once"),
+        [TlsFlag] = ("Chat:Tls", "the main port speaks TLS (a switch: Chat:Tls=true); needs --tls-cert and --tls-key"),
+        ["--tls-port"] = ("Chat:TlsPort", "a second port that speaks TLS; 0 for none"),
+        ["--tls-cert"] = ("Chat:TlsCertificate", "the server's certificate, PEM file"),
+        ["--tls-key"] = ("Chat:TlsKey", "the certificate's private key, PEM file"),
+        ["--tls-handshake-seconds"] = ("Chat:TlsHandshakeSeconds", "seconds a TLS client gets for its handshake"),
         ["--stats-allowed-from"] = ("Chat:StatsAllowedFrom", "who may ask for STATS: loopback, any, addresses, networks (comma-separated)"),
         [ConfigFlag] = ("(file)", "a JSON settings file read after appsettings.json, before the environment"),
         ["--shutdown-seconds"] = ("Chat:ShutdownSeconds", "seconds given to say BYE on SIGTERM / Ctrl+C"),
@@ -38,6 +43,9 @@ public static class ServerHost
         ["--history-prune-interval"] = ("History:PruneIntervalSeconds", "seconds between two prunings of history"),
     };
 
+    /// <summary>A switch: the main port speaks TLS.</summary>
+    public const string TlsFlag = "--tls";
+
     /// <summary>The one flag that takes no value.</summary>
     public const string NoHistoryFlag = "--no-history";
 
@@ -49,10 +57,10 @@ public static class ServerHost
             ContentRootPath = AppContext.BaseDirectory,
             Args = [], // parsed below, with the friendly flags
         });
-        args = args.Select(a => a == NoHistoryFlag ? "--History:Enabled=false" : a).ToArray();
+        args = args.Select(a => a switch { NoHistoryFlag => "--History:Enabled=false", TlsFlag => "--Chat:Tls=true", _ => a }).ToArray();
         AddSettingsFile(builder.Configuration, args);
         builder.Configuration.AddCommandLine(args,
-            Flags.Where(f => f.Key is not (NoHistoryFlag or ConfigFlag)).ToDictionary(f => f.Key, f => f.Value.Key)
+            Flags.Where(f => f.Key is not (NoHistoryFlag or ConfigFlag or TlsFlag)).ToDictionary(f => f.Key, f => f.Value.Key)
                 .Append(new(ConfigFlag, "SettingsFile")).ToDictionary());
         configure?.Invoke(builder.Configuration);
 
@@ -129,6 +137,9 @@ public static class ServerHost
             .. host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value.Validate(),
         ];
 
+    /// <summary>The TLS port's endpoint of a started host, when it has one.</summary>
+    public static System.Net.IPEndPoint? TlsEndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().TlsEndPoint;
+
     /// <summary>The listening endpoint of a started host.</summary>
     public static System.Net.IPEndPoint? EndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().LocalEndPoint;
 
@@ -200,7 +211,7 @@ public static class ServerHost
         Console.WriteLine();
         foreach (var (flag, (key, help)) in Flags)
         {
-            if (flag is NoHistoryFlag or ConfigFlag)
+            if (flag is NoHistoryFlag or ConfigFlag or TlsFlag)
             {
                 Console.WriteLine($"  {flag,-26} {help}");
                 continue;

@@ -18,7 +18,7 @@ internal sealed class Session : IHistoryClient
     private static long _nextId;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly Outbox _outbox;
@@ -33,7 +33,8 @@ internal sealed class Session : IHistoryClient
     private long _unconsumed;
     private long _pingSentAt;
 
-    public Session(Socket socket, ChatHub hub, ChatOptions options, ILogger log)
+    /// <param name="stream">The connection's stream when it is not the socket's own (TLS); null for plain TCP.</param>
+    public Session(Socket socket, Stream? stream, ChatHub hub, ChatOptions options, ILogger log)
     {
         _socket = socket;
         _hub = hub;
@@ -41,7 +42,7 @@ internal sealed class Session : IHistoryClient
         _log = log;
         Id = Interlocked.Increment(ref _nextId);
         Remote = socket.RemoteEndPoint as IPEndPoint;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = stream ?? new NetworkStream(socket, ownsSocket: false);
         // Zero-byte reads: an idle connection holds no read buffer while it waits.
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, useZeroByteReads: true));
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 4096));
@@ -93,6 +94,7 @@ internal sealed class Session : IHistoryClient
             catch (TimeoutException) { }
             _abort.Cancel();
             _socket.Dispose();
+            _stream.Dispose(); // with TLS, the SslStream and its buffers
             await writer.ContinueWith(_ => { }, TaskScheduler.Default);
             _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
                 Nick is null ? "" : " " + Nick, _quitReason);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,8 +12,9 @@ using TcpChat.Server.Chat;
 namespace TcpChat.Server.Hosting;
 
 /// <summary>
-/// Owns the listening socket: accepts connections and runs a <see cref="Session"/> for each; runs the keepalive
-/// sweep; on stop, says BYE to everyone and waits (up to ShutdownSeconds) for their outboxes to drain.
+/// Owns the listening sockets (the main port, plain or TLS, and an optional second TLS port): accepts connections and
+/// runs a <see cref="Session"/> for each; runs the keepalive sweep; on stop, says BYE to everyone and waits (up to
+/// ShutdownSeconds) for their outboxes to drain.
 /// </summary>
 internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, ILoggerFactory loggers) : BackgroundService
 {
@@ -20,6 +23,8 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private readonly ILogger _sessionLog = loggers.CreateLogger<Session>();
     private readonly ConcurrentDictionary<Session, Task> _running = new();
     private Socket? _socket;
+    private Socket? _tlsSocket;
+    private X509Certificate2? _certificate;
 
     /// <summary>True while the accept loop runs: what the systemd watchdog reports on.</summary>
     public bool IsAccepting { get; private set; }
@@ -27,17 +32,33 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     /// <summary>Where the server listens; known once the host has started (with Port 0, the port picked).</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
 
+    /// <summary>The second, TLS port, when there is one.</summary>
+    public IPEndPoint? TlsEndPoint { get; private set; }
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Bind before the host reports started, so a taken port fails the start instead of a background task.
-        var address = IPAddress.Parse(_options.Bind);
-        _socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        if (address.Equals(IPAddress.IPv6Any)) _socket.DualMode = true;
-        _socket.Bind(new IPEndPoint(address, _options.Port));
-        _socket.Listen(1024);
+        if (_options.Tls || _options.TlsPort > 0) _certificate = _options.LoadCertificate();
+        _socket = Listen(_options.Port);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        _log.LogInformation("Listening on {Endpoint} as {ServerName}", LocalEndPoint, _options.ServerName);
+        _log.LogInformation("Listening on {Endpoint} as {ServerName}{Tls}", LocalEndPoint, _options.ServerName, _options.Tls ? " (TLS)" : "");
+        if (_options.TlsPort > 0)
+        {
+            _tlsSocket = Listen(_options.TlsPort);
+            TlsEndPoint = (IPEndPoint)_tlsSocket.LocalEndPoint!;
+            _log.LogInformation("Listening for TLS on {Endpoint}", TlsEndPoint);
+        }
         return base.StartAsync(cancellationToken);
+    }
+
+    private Socket Listen(int port)
+    {
+        var address = IPAddress.Parse(_options.Bind);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
+        socket.Bind(new IPEndPoint(address, port));
+        socket.Listen(1024);
+        return socket;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
@@ -46,23 +67,75 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         IsAccepting = true;
         try
         {
+            var loops = new List<Task> { AcceptLoopAsync(_socket!, _options.Tls, stopping) };
+            if (_tlsSocket is not null) loops.Add(AcceptLoopAsync(_tlsSocket, tls: true, stopping));
+            await Task.WhenAll(loops);
+        }
+        finally { IsAccepting = false; }
+        await sweeper;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, bool tls, CancellationToken stopping)
+    {
+        try
+        {
             while (!stopping.IsCancellationRequested)
             {
-                Socket client = await _socket!.AcceptAsync(stopping);
+                Socket client = await listener.AcceptAsync(stopping);
                 client.NoDelay = true;
-                var session = new Session(client, hub, _options, _sessionLog);
-                if (!hub.TryAdd(session))
-                {
-                    _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full (MaxConnections={_options.MaxConnections})");
-                    continue;
-                }
-                _running[session] = RunAsync(session, stopping);
+                if (tls) _ = StartTlsAsync(client, stopping);
+                else Start(client, stream: null, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
         catch (Exception e) when (e is ObjectDisposedException or SocketException && stopping.IsCancellationRequested) { }
-        finally { IsAccepting = false; }
-        await sweeper;
+    }
+
+    private void Start(Socket client, Stream? stream, CancellationToken stopping)
+    {
+        var session = new Session(client, stream, hub, _options, _sessionLog);
+        if (!hub.TryAdd(session))
+        {
+            _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full (MaxConnections={_options.MaxConnections})");
+            return;
+        }
+        _running[session] = RunAsync(session, stopping);
+    }
+
+    /// <summary>
+    /// A TLS port: a client whose first byte is not a TLS handshake record (0x16) is a plain client and is told so in
+    /// plain text; the others get a handshake, with a deadline, then a session over the encrypted stream.
+    /// </summary>
+    private async Task StartTlsAsync(Socket client, CancellationToken stopping)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(TimeSpan.FromSeconds(_options.TlsHandshakeSeconds));
+        SslStream? tls = null;
+        try
+        {
+            var first = new byte[1];
+            int n = await client.ReceiveAsync(first, SocketFlags.Peek, deadline.Token);
+            if (n == 0) { client.Dispose(); return; }
+            if (first[0] != 0x16)
+            {
+                await RefuseAsync(client, ErrorCode.TlsRequired, "this port speaks TLS: connect with TLS (tcpchat --tls)");
+                return;
+            }
+            tls = new SslStream(new NetworkStream(client, ownsSocket: false), leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = _certificate,
+                ClientCertificateRequired = false,
+            }, deadline.Token);
+            Start(client, tls, stopping);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException
+                                      or System.Security.Authentication.AuthenticationException)
+        {
+            _log.LogDebug("TLS handshake with {Remote} failed: {Reason}", client.RemoteEndPoint, e.Message);
+            tls?.Dispose();
+            client.Dispose();
+        }
     }
 
     private async Task RunAsync(Session session, CancellationToken stopping)
@@ -105,8 +178,9 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken); // cancels the accept loop
+        await base.StopAsync(cancellationToken); // cancels the accept loops
         _socket?.Dispose(); // no new connections
+        _tlsSocket?.Dispose();
         _log.LogInformation("Shutting down: closing {Count} connections", _running.Count);
         foreach (var session in _running.Keys)
             session.Close(ErrorCode.Shutdown, "server shutting down", "server shutting down");

@@ -19,6 +19,9 @@ public sealed class InProcessServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The second, TLS port (--tls-port), or 0.</summary>
+    public int TlsPort => ServerHost.TlsEndpointOf(_host)?.Port ?? 0;
+
     /// <summary>The host's services, for a test that needs to reach inside.</summary>
     public IServiceProvider Services => _host.Services;
 
