@@ -85,6 +85,25 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JoiningShowsWhatWasSaidBeforeThenMarksWhereLiveMessagesBegin()
+    {
+        await using var bob = await PeerAsync("bob");
+        bob.Send("SEND #lobby :said before you came\nSEND #lobby :and this too\n");
+        await bob.ExpectAsync(f => f.Verb == Verb.Msg && f.Text == "and this too", "second echo");
+
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync(TcpChat.Tui.App.ChatState.LiveMarker);
+        bob.Send("SEND #lobby :live now\n");
+        string screen = await tmux.WaitForTextAsync("bob: live now");
+        var rows = screen.Split('\n').Select(r => r.TrimEnd()).ToList();
+        int before = rows.FindIndex(r => r.Contains("bob: said before you came"));
+        int marker = rows.FindIndex(r => r.Contains(TcpChat.Tui.App.ChatState.LiveMarker));
+        int live = rows.FindIndex(r => r.Contains("bob: live now"));
+        Assert.True(before >= 0 && before < marker && marker < live, screen);
+        Assert.Contains("2:#lobby", rows[^3] + rows[^2] + rows[^1]); // read: no unread count for history
+    }
+
+    [Fact]
     public async Task ResizeRedrawsTheLayoutAndATinyWindowGetsANotice()
     {
         await using var tmux = await StartClientAsync("ana");
