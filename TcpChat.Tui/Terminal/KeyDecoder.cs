@@ -205,19 +205,9 @@ public sealed class KeyDecoder
         KeyModifiers mods = Modifiers(Parameter(1, 1));
         Key? key = final switch
         {
-            'A' => Key.Up,
-            'B' => Key.Down,
-            'C' => Key.Right,
-            'D' => Key.Left,
-            'H' => Key.Home,
-            'F' => Key.End,
-            'P' => Key.F1,
-            'Q' => Key.F2,
-            'R' => Key.F3,
-            'S' => Key.F4,
             'Z' => Key.BackTab,
             '~' => TildeKey(first),
-            _ => null,
+            _ => LetterKey(final),
         };
 
         if (final == '~' && first == 200)
@@ -255,7 +245,10 @@ public sealed class KeyDecoder
     };
 
     // ESC O x: arrows/Home/End in "application cursor" mode, F1-F4, keypad Enter.
-    private static Key? Ss3Key(char c) => c switch
+    private static Key? Ss3Key(char c) => c == 'M' ? Key.Enter : LetterKey(c);
+
+    // The final letter of ESC [ x and ESC O x: arrows, Home/End, F1-F4.
+    private static Key? LetterKey(char c) => c switch
     {
         'A' => Key.Up,
         'B' => Key.Down,
@@ -267,7 +260,6 @@ public sealed class KeyDecoder
         'Q' => Key.F2,
         'R' => Key.F3,
         'S' => Key.F4,
-        'M' => Key.Enter,
         _ => null,
     };
 
