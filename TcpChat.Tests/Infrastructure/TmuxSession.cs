@@ -15,11 +15,12 @@ public sealed class TmuxSession : IAsyncDisposable
     private const string Target = "chat";
 
     /// <summary>Starts <paramref name="command"/> (run by sh) in a new <paramref name="width"/>x<paramref name="height"/> window.</summary>
-    public static async Task<TmuxSession> StartAsync(string command, int width = 100, int height = 30)
+    public static async Task<TmuxSession> StartAsync(string command, int width = 100, int height = 30, params string[] environment)
     {
         var session = new TmuxSession();
-        await session.TmuxAsync("new-session", "-d", "-s", Target, "-x", width.ToString(), "-y", height.ToString(),
-            "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color", command);
+        string[] env = ["LANG=C.UTF-8", "TERM=xterm-256color", .. environment];
+        await session.TmuxAsync(["new-session", "-d", "-s", Target, "-x", width.ToString(), "-y", height.ToString(),
+            .. env.SelectMany(e => new[] { "-e", e }), command]);
         await session.TmuxAsync("set-option", "-t", Target, "remain-on-exit", "on");
         return session;
     }

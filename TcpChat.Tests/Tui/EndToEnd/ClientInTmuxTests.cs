@@ -103,6 +103,23 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         Assert.Contains("2:#lobby", rows[^3] + rows[^2] + rows[^1]); // read: no unread count for history
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NoColorLeavesOutColoursButKeepsEmphasis(bool noColor)
+    {
+        string command = TmuxSession.ClientCommand("--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "ana");
+        await using var tmux = await TmuxSession.StartAsync(command, 100, 30, noColor ? ["NO_COLOR=1"] : []);
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        bob.Send("SEND #lobby :hello ana\n");
+        await tmux.WaitForTextAsync("bob: hello ana");
+        string styled = await tmux.CaptureStyledAsync();
+        bool colours = System.Text.RegularExpressions.Regex.IsMatch(styled, @"\e\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;5;\d+)[;m]");
+        Assert.Equal(!noColor, colours);
+        Assert.Contains("\e[7m", styled.Replace("\e[1;7m", "\e[7m")); // reverse video (status line, mention) stays
+    }
+
     [Fact]
     public async Task ResizeRedrawsTheLayoutAndATinyWindowGetsANotice()
     {
