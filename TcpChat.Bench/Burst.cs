@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace TcpChat.Bench;
 
-public sealed record FanoutSettings(string Host, int Port, int Receivers, int Messages, int Size, int Window)
+public sealed record BurstSettings(string Host, int Port, int Receivers, int Messages, int Size, int Window)
 {
     public string? Problem() =>
         Receivers < 1 ? "--receivers must be at least 1"
@@ -15,7 +15,7 @@ public sealed record FanoutSettings(string Host, int Port, int Receivers, int Me
         : null;
 }
 
-public sealed record FanoutResult(FanoutSettings Settings, string Server, double Seconds)
+public sealed record BurstResult(BurstSettings Settings, string Server, double Seconds)
 {
     public double MessagesPerSecond => Settings.Messages / Seconds;
 
@@ -39,17 +39,15 @@ public sealed record FanoutResult(FanoutSettings Settings, string Server, double
     });
 }
 
-public sealed class BenchException(string message) : Exception(message);
-
 /// <summary>
-/// The fan-out benchmark: N receivers and one sender join a new room (<c>#bench-xxxxxx</c>, so earlier runs and their
+/// The closed-loop fan-out benchmark of bench/history.sh (<c>tcpchat-bench burst</c>): N receivers and one sender join a new room (<c>#bench-xxxxxx</c>, so earlier runs and their
 /// history do not count); the sender sends M messages of the given size, never more than the window ahead of the
 /// slowest of the receivers and its own echoes; the clock runs from the first message sent until every receiver has
 /// received all M, in order and without a gap.
 /// </summary>
-public static class Fanout
+public static class Burst
 {
-    public static async Task<FanoutResult> RunAsync(FanoutSettings s, TextWriter? progress, CancellationToken cancel)
+    public static async Task<BurstResult> RunAsync(BurstSettings s, TextWriter? progress, CancellationToken cancel)
     {
         string run = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
         string room = "#bench-" + run;
@@ -91,7 +89,7 @@ public static class Fanout
             }
             await all; // surfaces a gap or a wrong order as a BenchException
             clock.Stop();
-            return new FanoutResult(s, sender.Hello, clock.Elapsed.TotalSeconds);
+            return new BurstResult(s, sender.Hello, clock.Elapsed.TotalSeconds);
         }
         finally
         {

@@ -22,6 +22,11 @@ public enum ErrorCode
     StoreFailed,
     NotAllowed,
     TlsRequired,
+    NotTcpChat,
+    TooManyConnections,
+    NickRegistered,
+    BadPassword,
+    NeedPass,
 }
 
 public static class ErrorCodes
@@ -31,6 +36,7 @@ public static class ErrorCodes
         "BAD_FRAME", "TOO_LONG", "UNKNOWN_VERB", "NEED_NICK", "BAD_NICK", "NICK_IN_USE", "BAD_ROOM",
         "NOT_IN_ROOM", "NO_SUCH_NICK", "BAD_TEXT", "TOO_MANY_ROOMS", "RATE_LIMITED", "SLOW_CONSUMER",
         "TIMEOUT", "SHUTDOWN", "SERVER_FULL", "STORE_FAILED", "NOT_ALLOWED", "TLS_REQUIRED",
+        "NOT_TCPCHAT", "TOO_MANY_CONNECTIONS", "NICK_REGISTERED", "BAD_PASSWORD", "NEED_PASS",
     ];
 
     /// <summary>The code as written on the wire, e.g. <c>NICK_IN_USE</c>.</summary>

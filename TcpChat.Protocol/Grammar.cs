@@ -16,10 +16,13 @@ public sealed class Grammar
     /// <summary>The shape of <paramref name="verb"/>, or null when this direction has no such verb.</summary>
     public VerbShape? ShapeOf(Verb verb) => _shapes[(int)verb];
 
-    // NICK <nick> | JOIN <#room> | PART <#room> [text] | SEND <target> <text> | NAMES <#room>
+    // NICK <nick> [password] | JOIN <#room> | PART <#room> [text] | SEND <target> <text> | NAMES <#room>
     // PING [token] | PONG [token] | QUIT [text] | HISTORY <target> [before=<id>] [limit=<n>] | STATS
+    // REGISTER <password> | PASS <password>
     public static Grammar ClientToServer { get; } = new(
-        (Verb.Nick, VerbShape.Args(1, 1)),
+        (Verb.Nick, VerbShape.Args(1, 2)),
+        (Verb.Register, VerbShape.Args(1, 1)),
+        (Verb.Pass, VerbShape.Args(1, 1)),
         (Verb.Join, VerbShape.Args(1, 1)),
         (Verb.Part, VerbShape.OptionalText(1)),
         (Verb.Send, VerbShape.WithText(1)),
@@ -33,8 +36,9 @@ public sealed class Grammar
     // HELLO tcpchat/1 <server-name> key=value... | NICK <old|*> <new> | JOIN <#room> <nick>
     // PART <#room> <nick> [text] | QUIT <nick> [text] | MSG <target> <sender> <id> <time> <text>
     // NAMES <#room> <text> | ERR <CODE> <VERB|*> <text> | BYE <text> | PING [token] | PONG [token]
-    // HISTORY <target> <count>, then count MSG frames | STATS <text>
+    // HISTORY <target> <count>, then count MSG frames | STATS <text> | REGISTER <nick>
     public static Grammar ServerToClient { get; } = new(
+        (Verb.Register, VerbShape.Args(1, 1)),
         (Verb.Hello, VerbShape.Args(2, 64)),
         (Verb.Nick, VerbShape.Args(2, 2)),
         (Verb.Join, VerbShape.Args(2, 2)),

@@ -100,9 +100,17 @@ public static class TextRules
             bool mark = category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
             bool ok = Rune.IsLetter(rune) || category == UnicodeCategory.DecimalDigitNumber
                 || rune.Value is '_' or '-' or '.' || (mark && count > 1);
-            if (!ok) return false;
+            if (!ok || IsInvisible(rune)) return false;
         }
         normalized = nfc;
         return count > 0;
     }
+
+    /// <summary>
+    /// Letters and marks that show nothing (Unicode's Default_Ignorable_Code_Point that are not format characters, which
+    /// are refused anyway): Hangul fillers, variation selectors, the combining grapheme joiner, Khmer inherent vowels and
+    /// Mongolian variation selectors. With them, <c>alice</c> and <c>alice</c>+U+FE0F would be two nicks that look the same.
+    /// </summary>
+    private static bool IsInvisible(Rune rune) => rune.Value is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5
+        or (>= 0x180B and <= 0x180D) or 0x180F or 0x3164 or (>= 0xFE00 and <= 0xFE0F) or 0xFFA0 or (>= 0xE0100 and <= 0xE01EF);
 }

@@ -18,12 +18,15 @@ public enum Verb
     Bye,
     History,
     Stats,
+    Register,
+    Pass,
 }
 
 public static class Verbs
 {
     private static readonly string[] Names =
-        ["", "HELLO", "NICK", "JOIN", "PART", "SEND", "NAMES", "PING", "PONG", "QUIT", "MSG", "ERR", "BYE", "HISTORY", "STATS"];
+        ["", "HELLO", "NICK", "JOIN", "PART", "SEND", "NAMES", "PING", "PONG", "QUIT", "MSG", "ERR", "BYE", "HISTORY", "STATS",
+         "REGISTER", "PASS"];
 
     /// <summary>The verb as the server writes it: capitals.</summary>
     public static string ToWire(this Verb verb) => Names[(int)verb];
@@ -31,7 +34,7 @@ public static class Verbs
     /// <summary>Looks a verb up without regard to ASCII case; verbs are case-insensitive on input.</summary>
     public static Verb Lookup(ReadOnlySpan<byte> token)
     {
-        if (token.Length is 0 or > 7) return Verb.Unknown;
+        if (token.Length is 0 or > 8) return Verb.Unknown; // REGISTER, the longest
         Span<char> upper = stackalloc char[token.Length];
         for (int i = 0; i < token.Length; i++)
         {

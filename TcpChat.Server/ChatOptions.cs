@@ -39,6 +39,9 @@ public sealed class ChatOptions
     /// <summary>How long the last frames (ERR, BYE) of a closing connection may take to be written before it is cut.</summary>
     public double CloseTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>A write to a client (at most 64 KiB) that has not finished this long after it started: a slow consumer, closed.</summary>
+    public double WriteTimeoutSeconds { get; set; } = 30;
+
     /// <summary>How many rooms one connection may be in at once.</summary>
     public int MaxRoomsPerUser { get; set; } = 100;
 
@@ -86,6 +89,7 @@ public sealed class ChatOptions
         long minOutbox = 2L * (MaxPayload + MaxLine);
         if (OutboxBytes < minOutbox) yield return $"OutboxBytes must be at least 2 x (MaxPayload + MaxLine) = {minOutbox} (got {OutboxBytes})";
         if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
+        if (WriteTimeoutSeconds is <= 0 or > 3600) yield return $"WriteTimeoutSeconds must be above 0 and at most 3600 (got {WriteTimeoutSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
         if (TlsPort is < 0 or > 65535) yield return $"TlsPort must be 0-65535 (got {TlsPort})";

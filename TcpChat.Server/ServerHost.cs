@@ -6,13 +6,14 @@ using Microsoft.Extensions.Options;
 using TcpChat.Server.Chat;
 using TcpChat.Server.Hosting;
 using TcpChat.Server.History;
+using TcpChat.Server.Security;
 
 namespace TcpChat.Server;
 
 /// <summary>Builds and runs the server's Generic Host. Tests build it in-process with the same code.</summary>
 public static class ServerHost
 {
-    /// <summary>Friendly command-line flags, each a name for a key of the "Chat" or "History" section.</summary>
+    /// <summary>Friendly command-line flags, each a name for a key of the "Chat", "History" or "Security" section.</summary>
     public static readonly IReadOnlyDictionary<string, (string Key, string Help)> Flags = new Dictionary<string, (string, string)>
     {
         ["--port"] = ("Chat:Port", "TCP port to listen on; 0 picks a free one"),
@@ -24,6 +25,7 @@ public static class ServerHost
         ["--default-room"] = ("Chat:DefaultRoom", "room joined on registering; empty for none"),
         ["--outbox-bytes"] = ("Chat:OutboxBytes", "bytes queued for a client before it is a slow consumer"),
         ["--close-timeout"] = ("Chat:CloseTimeoutSeconds", "seconds the last frames of a closing connection may take"),
+        ["--write-timeout"] = ("Chat:WriteTimeoutSeconds", "seconds a write to a client may take before it is a slow consumer"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
         ["--max-connections"] = ("Chat:MaxConnections", "connections held at once"),
         [TlsFlag] = ("Chat:Tls", "the main port speaks TLS (a switch: Chat:Tls=true); needs --tls-cert and --tls-key"),
@@ -41,6 +43,19 @@ public static class ServerHost
         ["--history-max-age-days"] = ("History:MaxAgeDays", "messages older than this many days are pruned"),
         ["--history-max-per-target"] = ("History:MaxPerTarget", "messages kept per room or private conversation"),
         ["--history-prune-interval"] = ("History:PruneIntervalSeconds", "seconds between two prunings of history"),
+        ["--registration-timeout"] = ("Security:RegistrationTimeoutSeconds", "seconds a new connection has to register (NICK)"),
+        ["--unregistered-max-line"] = ("Security:UnregisteredMaxLine", "largest control line before NICK, bytes"),
+        ["--unregistered-max-payload"] = ("Security:UnregisteredMaxPayload", "largest text before NICK, bytes"),
+        ["--flood-burst"] = ("Security:FloodBurst", "frames a client may send at once before flood control holds it back"),
+        ["--flood-rate"] = ("Security:FloodRate", "frames a second a client may send in the long run"),
+        ["--flood-max-lag"] = ("Security:FloodMaxLagSeconds", "seconds held back without a break before a flooder is closed"),
+        ["--max-connections-per-address"] = ("Security:MaxConnectionsPerAddress", "connections at once from one IPv4 address or IPv6 /64"),
+        ["--server-password"] = ("Security:ServerPassword", "password (PASS) every client must give; empty for none. Visible in ps: prefer Security__ServerPassword"),
+        ["--max-password-failures"] = ("Security:MaxPasswordFailures", "wrong passwords one connection may give"),
+        ["--max-password-failures-per-address"] = ("Security:MaxPasswordFailuresPerAddress", "wrong passwords from one address before its passwords are refused"),
+        ["--password-failure-forgiven"] = ("Security:PasswordFailureForgivenSeconds", "seconds after which one wrong password of an address is forgotten"),
+        ["--max-new-accounts-per-address"] = ("Security:MaxNewAccountsPerAddressPerHour", "nicks one address may register in an hour"),
+        ["--password-failure-delay"] = ("Security:PasswordFailureDelaySeconds", "seconds the answer to a wrong password is held back"),
     };
 
     /// <summary>A switch: the main port speaks TLS.</summary>
@@ -87,6 +102,9 @@ public static class ServerHost
             o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Clamp(seconds, 0.1, 600) + 2);
         });
         builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section));
+        builder.Services.AddOptions<SecurityOptions>().Bind(builder.Configuration.GetSection(SecurityOptions.Section));
+        builder.Services.AddSingleton<ConnectionGuard>();
+        builder.Services.AddSingleton<AccountBook>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IMessageStore>(sp =>
         {
@@ -135,6 +153,7 @@ public static class ServerHost
         [
             .. host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.Validate(),
             .. host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value.Validate(),
+            .. host.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.Validate(),
         ];
 
     /// <summary>The TLS port's endpoint of a started host, when it has one.</summary>
@@ -202,11 +221,11 @@ public static class ServerHost
 
     private static void PrintHelp()
     {
-        object[] defaults = [new ChatOptions(), new HistoryOptions()];
+        object[] defaults = [new ChatOptions(), new HistoryOptions(), new SecurityOptions()];
         Console.WriteLine("tcpchat-server: a TCP chat server (protocol: docs/PROTOCOL.md)");
         Console.WriteLine();
         Console.WriteLine("Usage: tcpchat-server [--flag value]...");
-        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\" and \"History\") or the environment");
+        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\", \"History\" and \"Security\") or the environment");
         Console.WriteLine("(Chat__Port=7000, History__MaxPage=200). Precedence: appsettings.json < --config file < environment < flags.");
         Console.WriteLine();
         foreach (var (flag, (key, help)) in Flags)

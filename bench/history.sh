@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What message history costs in fan-out throughput: builds Release, runs the server on loopback with history on (SQLite in
-# a temporary data directory) and with --no-history (in memory), runs `tcpchat-bench fanout` against each RUNS times,
-# and writes docs/benchmarks-history.md with the machine, the commands, every run's figures and the ratio.
+# a temporary data directory) and with --no-history (in memory), runs `tcpchat-bench burst` (the closed-loop fan-out)
+# against each RUNS times, and writes docs/benchmarks-history.md with the machine, the commands, every run's figures and the ratio.
 #
-#   bench/history.sh                      # 3 runs each, defaults of tcpchat-bench fanout (100 receivers, 20,000 messages)
+#   bench/history.sh                      # 3 runs each, defaults of tcpchat-bench burst (100 receivers, 20,000 messages)
 #   RUNS=5 BENCH_ARGS="--receivers 50" bench/history.sh
 #   BASELINE=<git revision> bench/history.sh   # also a server built from that revision (git archive), e.g. before history
 #
@@ -26,7 +26,7 @@ echo "building Release..."
 dotnet build -c Release --nologo -v q TcpChat.Server/TcpChat.Server.csproj > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 dotnet build -c Release --nologo -v q TcpChat.Bench/TcpChat.Bench.csproj >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 SERVER_DLL=TcpChat.Server/bin/Release/net10.0/tcpchat-server.dll
-BENCH="dotnet TcpChat.Bench/bin/Release/net10.0/tcpchat-bench.dll fanout"
+BENCH="dotnet TcpChat.Bench/bin/Release/net10.0/tcpchat-bench.dll burst"
 
 if [[ -n "${BASELINE:-}" ]]; then
     echo "building the server of $BASELINE..."
@@ -136,7 +136,7 @@ COST=$(awk -v a="$ON" -v b="$OFF" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')
     echo "$BENCH --port <port> --json $BENCH_ARGS   # $RUNS times against each server"
     echo '```'
     echo
-    echo "\`fanout\`: 100 receivers and 1 sender join a new room; the sender sends 20,000 messages of 128 bytes, at most"
+    echo "\`burst\` (closed-loop fan-out): 100 receivers and 1 sender join a new room; the sender sends 20,000 messages of 128 bytes, at most"
     echo "1,000 ahead of the slowest receiver (and of its own echoes); the time runs from the first message sent until"
     echo "every receiver has all of them, in order, with no gap. deliveries/s = receivers x messages / time."
     echo "Each server first gets one warm-up run, not counted. Server CPU: what the server process used"

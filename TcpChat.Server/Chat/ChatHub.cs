@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TcpChat.Protocol;
 using TcpChat.Server.History;
+using TcpChat.Server.Security;
 
 namespace TcpChat.Server.Chat;
 
@@ -16,7 +17,7 @@ namespace TcpChat.Server.Chat;
 /// Messages are stored before anyone receives them: a message is queued to its recipients' outboxes at once, in order,
 /// but each outbox holds it until <see cref="MessageLog"/> has stored it (docs/PROTOCOL.md, "History").
 /// </summary>
-internal sealed class ChatHub : IDisposable
+internal sealed partial class ChatHub : IDisposable
 {
     private readonly ConcurrentDictionary<string, Session> _nicks = new();
     private readonly ConcurrentDictionary<string, Room> _rooms = new();
@@ -29,9 +30,12 @@ internal sealed class ChatHub : IDisposable
     private readonly MessageIds.Counter _privateIds;
     private readonly AddressRule _statsRule;
 
-    public ChatHub(IOptions<ChatOptions> options, MessageLog history, TimeProvider clock, ILogger<ChatHub> log)
+    public ChatHub(IOptions<ChatOptions> options, MessageLog history, TimeProvider clock, ILogger<ChatHub> log,
+        ConnectionGuard guard, AccountBook accounts)
     {
         _options = options.Value;
+        Guard = guard;
+        _accounts = accounts;
         _history = history;
         _privateIds = history.Ids.PrivateCounter;
         AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
@@ -67,14 +71,12 @@ internal sealed class ChatHub : IDisposable
             Stats(session);
             return;
         }
-        if (session.Nick is null && frame.Verb is not (Verb.Nick or Verb.Ping or Verb.Pong or Verb.Quit))
-        {
-            session.SendError(ErrorCode.NeedNick, frame.Verb.ToWire(), "register first: NICK <nick>");
-            return;
-        }
+        if (!Admits(session, frame)) return; // PASS, then NICK, first (ChatHub.Accounts.cs)
         switch (frame.Verb)
         {
-            case Verb.Nick: Nick(session, frame.Args[0]); break;
+            case Verb.Nick: Nick(session, frame.Args); break;
+            case Verb.Register: Register(session, frame.Args[0]); break;
+            case Verb.Pass: Pass(session, frame.Args[0]); break;
             case Verb.Join: Join(session, frame.Args[0]); break;
             case Verb.Part: Part(session, frame); break;
             case Verb.Send: SendMessage(session, frame); break;
@@ -103,22 +105,25 @@ internal sealed class ChatHub : IDisposable
     private static void Pong(Session session, string[] token) =>
         session.Send(FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Pong, token)));
 
-    // NICK <nick>: register, or rename. Answer: NICK <old or *> <new>, to the user and everyone sharing a room.
-    private void Nick(Session session, string raw)
+    /// <summary>
+    /// NICK once its password, if any, is settled (ChatHub.Accounts.cs): takes <paramref name="nick"/> (normalized, key
+    /// <paramref name="key"/>) unless someone has it, or it turns out registered and the session did not prove it may.
+    /// </summary>
+    private void ApplyNick(Session session, string nick, string key, bool authenticated)
     {
-        if (!TextRules.TryNormalizeNick(raw, out string nick, out string reason))
-        {
-            session.SendError(ErrorCode.BadNick, "NICK", reason);
-            return;
-        }
-        string key = TextRules.Key(nick);
         string? old = session.Nick;
-        if (old == nick) return;
         if (key != session.NickKey)
         {
             if (!_nicks.TryAdd(key, session))
             {
                 session.SendError(ErrorCode.NickInUse, "NICK", $"{nick} is taken");
+                return;
+            }
+            // Registered by its last holder just before it left, after this NICK looked: it needs its password after all.
+            if (!authenticated && _accounts.Find(key) is not null)
+            {
+                _nicks.TryRemove(new(key, session));
+                session.SendError(ErrorCode.NickRegistered, "NICK", $"{nick} is registered: NICK {nick} <password>");
                 return;
             }
             if (session.NickKey is not null) _nicks.TryRemove(new(session.NickKey, session));

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TcpChat.Protocol;
 using TcpChat.Server.History;
+using TcpChat.Server.Security;
 
 namespace TcpChat.Server.Chat;
 
@@ -49,7 +50,14 @@ internal sealed class Session : IHistoryClient
         _outbox = new Outbox(options.OutboxBytes);
         _parser = new FrameParser(Grammar.ClientToServer, options.MaxLine, options.MaxPayload);
         _lastHeard = Environment.TickCount64;
+        Guard = new SessionGuard(this, hub.Guard, _parser, options);
+        _writeDeadline = new WriteDeadline(TimeSpan.FromSeconds(options.WriteTimeoutSeconds));
     }
+
+    /// <summary>This connection's defences: registration, limits, flood control, passwords (Security/).</summary>
+    public SessionGuard Guard { get; }
+
+    private readonly WriteDeadline _writeDeadline;
 
     public long Id { get; }
 
@@ -74,8 +82,11 @@ internal sealed class Session : IHistoryClient
         Task writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         try
         {
-            Send(_hub.Hello);
-            await ReadLoopAsync();
+            if (Guard.Admit())
+            {
+                Send(_hub.Hello);
+                await ReadLoopAsync();
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -90,6 +101,7 @@ internal sealed class Session : IHistoryClient
         {
             Close(null, null, _quitReason);
             _hub.Disconnect(this, _quitReason);
+            Guard.Dispose();
             try { await writer.WaitAsync(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds)); }
             catch (TimeoutException) { }
             _abort.Cancel();
@@ -142,6 +154,7 @@ internal sealed class Session : IHistoryClient
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         _quitReason = quitReason;
+        Guard.OnClosing();
         byte[] last = [];
         if (message is not null)
         {
@@ -154,6 +167,9 @@ internal sealed class Session : IHistoryClient
         _outbox.Complete(last, dropBacklog);
         _input.CancelPendingRead();
     }
+
+    /// <summary>Counts the client as heard until <paramref name="tick"/>: the server is the one not reading until then.</summary>
+    public void HeardUntil(long tick) => Volatile.Write(ref _lastHeard, Math.Max(Volatile.Read(ref _lastHeard), tick));
 
     /// <summary>Called by the hub's keepalive sweep.</summary>
     public void CheckAlive(long now, long pingMs)
@@ -182,6 +198,14 @@ internal sealed class Session : IHistoryClient
             if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
             // The buffer starts with what earlier reads left unconsumed: count only what this read brought.
             _hub.Metrics.BytesIn.Add(buffer.Length - _unconsumed);
+            var first = Guard.CheckFirstBytes(buffer, result.IsCompleted); // HTTP or TLS on the first line?
+            if (first == ForeignProtocol.Verdict.Foreign) return;
+            if (first == ForeignProtocol.Verdict.NeedMoreData)
+            {
+                _unconsumed = buffer.Length;
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
 
             SequencePosition consumed = buffer.Start;
             SequencePosition examined = buffer.Start;
@@ -196,6 +220,8 @@ internal sealed class Session : IHistoryClient
                     Close(error.Code, error.Message, "protocol error", verb: error.Verb);
                     return;
                 }
+                // Flood control: a refused line costs as much as a frame.
+                if (!await Guard.PaceAsync(status == ParseStatus.Frame ? SessionGuard.CostOf(frame) : 1)) return;
                 if (status == ParseStatus.Error)
                 {
                     _hub.Metrics.ProtocolErrors.Add(1);
@@ -205,6 +231,7 @@ internal sealed class Session : IHistoryClient
                 {
                     _hub.Metrics.MessagesIn.Add(1);
                     _hub.Handle(this, frame);
+                    await Guard.AfterFrameAsync();
                 }
                 buffer = buffer.Slice(consumed);
             }
@@ -230,7 +257,7 @@ internal sealed class Session : IHistoryClient
                         if (!later.IsCompleted)
                         {
                             // Not stored (or read) yet: send what came before it, then wait, keeping the order.
-                            if (_output.UnflushedBytes > 0 && (await _output.FlushAsync()).IsCompleted) return;
+                            if (_output.UnflushedBytes > 0 && await FlushAsync()) return;
                             await later.WaitAsync(_abort.Token);
                         }
                         frame = later.Result;
@@ -240,13 +267,13 @@ internal sealed class Session : IHistoryClient
                     _output.Write(frame.Span);
                     frames++;
                     bytes += frame.Length;
+                    if (_output.UnflushedBytes >= WriteDeadline.ChunkBytes && await FlushAsync()) return;
                 }
                 // Counted once per batch, not per frame: the counters are shared by every connection.
                 _hub.Metrics.MessagesOut.Add(frames);
                 _hub.Metrics.BytesOut.Add(bytes);
                 frames = bytes = 0;
-                FlushResult flushed = await _output.FlushAsync();
-                if (flushed.IsCompleted) return;
+                if (await FlushAsync()) return;
             }
             if (!_outbox.LastFrames.IsEmpty)
             {
@@ -257,6 +284,31 @@ internal sealed class Session : IHistoryClient
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
             // The peer went away or the socket was cut after the close deadline.
+        }
+    }
+
+    /// <summary>
+    /// Flushes within the write deadline (Chat:WriteTimeoutSeconds). True when the writer loop is done: the peer is gone,
+    /// or it took in nothing for that long and is closed as a slow consumer.
+    /// </summary>
+    private async ValueTask<bool> FlushAsync()
+    {
+        CancellationToken deadline = _writeDeadline.Start();
+        try
+        {
+            return (await _output.FlushAsync(deadline)).IsCompleted;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            _hub.Metrics.SlowConsumers.Add(1);
+            Guard.Metrics.WriteTimeouts.Add(1);
+            Close(ErrorCode.SlowConsumer, $"a write did not finish in {_options.WriteTimeoutSeconds} seconds: reading too slowly",
+                "slow consumer", dropBacklog: true);
+            return true;
+        }
+        finally
+        {
+            _writeDeadline.Stop();
         }
     }
 }

@@ -24,4 +24,10 @@ public interface IMessageStore : IDisposable
     /// the loop. Returns how many were deleted: when it is <paramref name="maxRows"/> or more, call again.
     /// </summary>
     int Prune(long olderThanUnixMs, int maxPerTarget, int maxRows);
+
+    /// <summary>Every registered nick (<see cref="Security.Account"/>); read once, at start.</summary>
+    IReadOnlyList<Security.Account> LoadAccounts();
+
+    /// <summary>Stores an account, replacing the one of the same nick key (one transaction, one sync to disk).</summary>
+    void SaveAccount(Security.Account account);
 }

@@ -4,7 +4,7 @@ namespace TcpChat.Server.History;
 /// History kept in memory only (<c>--no-history</c>): the same answers as the database while the server runs, gone when
 /// it stops, and bounded by the same retention settings. Ids start again from 1 at every start.
 /// </summary>
-public sealed class MemoryMessageStore : IMessageStore
+public sealed partial class MemoryMessageStore : IMessageStore
 {
     private readonly Dictionary<string, List<StoredMessage>> _targets = new();
 

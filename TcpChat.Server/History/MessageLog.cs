@@ -19,7 +19,7 @@ namespace TcpChat.Server.History;
 /// queue, in steps of at most <see cref="PruneRowsPerStep"/> rows so that messages are not held up behind it.
 /// </para>
 /// </summary>
-internal sealed class MessageLog : BackgroundService
+internal sealed partial class MessageLog : BackgroundService
 {
     /// <summary>The most work items (messages, reads) taken into one batch: bounds a transaction and the wait behind it.</summary>
     public const int MaxBatch = 4096;

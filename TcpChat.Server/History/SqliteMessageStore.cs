@@ -10,7 +10,7 @@ namespace TcpChat.Server.History;
 /// sync per batch. <c>locking_mode=EXCLUSIVE</c>: one server per data directory; a second one is refused at start.
 /// The schema is created and migrated at start (table <c>schema_version</c>); nothing needs setting up.
 /// </summary>
-public sealed class SqliteMessageStore : IMessageStore
+public sealed partial class SqliteMessageStore : IMessageStore
 {
     /// <summary>Migration i takes the schema from version i to i + 1. Append only; never edit a shipped one.</summary>
     private static readonly string[] Migrations =
@@ -32,6 +32,7 @@ public sealed class SqliteMessageStore : IMessageStore
         -- The last id each counter gave out (a room's key, or * for private messages). Never pruned: ids carry on.
         CREATE TABLE last_ids (counter TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        AccountsMigration,
     ];
 
     private readonly SqliteConnection _db;

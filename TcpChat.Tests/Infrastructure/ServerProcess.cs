@@ -33,7 +33,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts <c>dotnet tcpchat-server.dll --port 0 --bind 127.0.0.1</c> plus <paramref name="args"/>. Unless they give
+    /// Starts <c>dotnet tcpchat-server.dll --port 0 --bind 127.0.0.1</c>, <see cref="InProcessServer.GenerousLimits"/> (the
+    /// tests connect from loopback, many times and fast) and <paramref name="args"/>, which win over them. Unless they give
     /// <c>--data-dir</c> or <c>--no-history</c>, the server keeps its history in a new temporary directory, removed on dispose.
     /// </summary>
     public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
@@ -56,7 +57,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         };
         foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(dll);
-        foreach (string a in (string[])["--port", "0", "--bind", "127.0.0.1", .. args]) info.ArgumentList.Add(a);
+        foreach (string a in (string[])["--port", "0", "--bind", "127.0.0.1", .. InProcessServer.GenerousLimits, .. args])
+            info.ArgumentList.Add(a);
         var server = new ServerProcess(Process.Start(info)!, ownData);
         server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);

@@ -28,8 +28,8 @@ say alice 'SEND #lobby hello'
 expect_text_next alice 'ERR BAD_FRAME SEND' 'give the text as :text or as its length in bytes followed by the text on the next line'
 say alice 'JOIN'
 expect_text_next alice 'ERR BAD_FRAME JOIN' 'JOIN takes 1 argument(s) and no text'
-say alice 'NICK a b'
-expect_text_next alice 'ERR BAD_FRAME NICK' 'NICK takes 1 argument(s) and no text'
+say alice 'NICK a b c'
+expect_text_next alice 'ERR BAD_FRAME NICK' 'NICK takes 1 to 2 argument(s) and no text'
 say alice 'SEND #lobby :'
 expect_text_next alice 'ERR BAD_TEXT SEND' 'empty text: nothing to send'
 say_raw alice 'SEND #lobby :\e[31mred\n'
@@ -61,12 +61,13 @@ read_lines mallory
 expect alice 'JOIN #lobby mallory'
 expect_text_next alice 'QUIT mallory' 'protocol error'
 
-# A control line longer than max_line, with no LF yet: the server does not wait for the LF.
+# A control line longer than max_line, with no LF yet: the server does not wait for the LF. Before NICK the limit is
+# the tighter one of an unregistered connection (512 bytes).
 client long
 expect_re long "$HELLO_RE"
 say_raw long "SEND #lobby :$(printf '%5000s' '' | tr ' ' x)"
-expect_text_next long 'ERR TOO_LONG *' 'control line exceeds max_line=4096 bytes'
-expect_text_next long 'BYE' 'control line exceeds max_line=4096 bytes'
+expect_text_next long 'ERR TOO_LONG *' 'control line exceeds max_line=512 bytes'
+expect_text_next long 'BYE' 'control line exceeds max_line=512 bytes'
 close_input long # nc (no -N) exits once its input has ended and the server has closed
 wait_exit long
 

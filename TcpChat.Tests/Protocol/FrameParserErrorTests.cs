@@ -68,7 +68,7 @@ public class FrameParserErrorTests
 
         // Argument counts
         { "NICK without a nick", B("NICK\n"), ErrorCode.BadFrame, "NICK", false },
-        { "NICK with two nicks", B("NICK a b\n"), ErrorCode.BadFrame, "NICK", false },
+        { "NICK with a nick, a password and more", B("NICK a b c\n"), ErrorCode.BadFrame, "NICK", false },
         { "JOIN without a room", B("JOIN\n"), ErrorCode.BadFrame, "JOIN", false },
         { "JOIN with two rooms", B("join #a #b\n"), ErrorCode.BadFrame, "JOIN", false },
         { "PART without a room", B("PART\n"), ErrorCode.BadFrame, "PART", false },

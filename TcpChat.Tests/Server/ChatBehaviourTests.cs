@@ -150,7 +150,7 @@ public sealed class ChatBehaviourTests : IAsyncLifetime
     {
         await using var first = await _server.RegisterAsync("João");
         await using var second = await _server.ConnectAsync();
-        second.Send("NICK joão\nNICK JOA\u0303O\nNICK 9lives\nNICK a b\nNICK joao\n");
+        second.Send("NICK joão\nNICK JOA\u0303O\nNICK 9lives\nNICK a b c\nNICK joao\n");
         Assert.Equal("ERR NICK_IN_USE NICK :joão is taken", (await second.ExpectAsync("ERR")).ToString());
         Assert.Equal("ERR NICK_IN_USE NICK :JOÃO is taken", (await second.NextAsync()).ToString());
         Assert.StartsWith("ERR BAD_NICK NICK", (await second.NextAsync()).ToString());

@@ -16,8 +16,10 @@ public sealed class AttackTests
     [InlineData(false)]
     public async Task NeverEndingLineIsClosedWithTooLongOnceItPassesMaxLineWhileOthersChatOn(bool registered)
     {
-        const int maxLine = 1024, chunk = 50;
-        await using var server = await InProcessServer.StartAsync("--max-line", $"{maxLine}");
+        const int chunk = 50;
+        // Before NICK, the tighter limit of an unregistered connection holds (Security:UnregisteredMaxLine, 512 bytes).
+        int maxLine = registered ? 1024 : new TcpChat.Server.Security.SecurityOptions().UnregisteredMaxLine;
+        await using var server = await InProcessServer.StartAsync("--max-line", "1024");
         await using var bystander = await server.RegisterAsync("bystander");
         await using var attacker = registered ? await server.RegisterAsync("attacker") : await server.ConnectAsync();
         if (registered) await bystander.ExpectAsync("JOIN #lobby attacker");

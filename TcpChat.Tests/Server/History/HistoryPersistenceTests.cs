@@ -187,7 +187,7 @@ public sealed class HistoryPersistenceTests : IDisposable
         }
         var (code, output) = await RunServerAsync("--data-dir", _data);
         Assert.Equal(1, code);
-        Assert.Contains("has schema version 99, newer than this server's 1", output);
+        Assert.Contains("has schema version 99, newer than this server's 2", output);
     }
 
     [Fact]

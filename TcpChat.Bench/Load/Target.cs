@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Sockets;
+using TcpChat.Bench.Protocols;
+
+namespace TcpChat.Bench.Load;
+
+/// <summary>The server under test: where it listens, the protocol it speaks, its process (for CPU and memory).</summary>
+/// <param name="Label">How results name this server (compare.sh: tcpchat, ngircd, inspircd, nats).</param>
+/// <param name="PerAddress">Connections per source address before the next 127.0.0.x is used.</param>
+public sealed record Target(string Host, int Port, ChatProtocol Protocol, int? ServerPid, string Label, int PerAddress = 25_000)
+{
+    public IPEndPoint EndPoint { get; } = new(Resolve(Host), Port);
+
+    /// <summary>
+    /// The source address of connection <paramref name="i"/> of <paramref name="total"/>: none (the kernel picks) when
+    /// they all fit on one, else 127.0.0.1, 127.0.0.2, ... <see cref="PerAddress"/> each. A loopback server accepts
+    /// from any 127.0.0.x; each address has its own ~28k ephemeral ports.
+    /// </summary>
+    public IPAddress? SourceOf(int i, int total)
+    {
+        if (total <= PerAddress || !IPAddress.IsLoopback(EndPoint.Address) || EndPoint.AddressFamily != AddressFamily.InterNetwork)
+            return null;
+        int k = i / PerAddress;
+        if (k > 253) throw new BenchException($"more than 254 x {PerAddress} connections");
+        return new IPAddress(new byte[] { 127, 0, 0, (byte)(1 + k) });
+    }
+
+    private static IPAddress Resolve(string host) =>
+        IPAddress.TryParse(host, out var address) ? address
+        : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+          ?? throw new BenchException($"cannot resolve {host}");
+}
+
+/// <summary>Connects many clients at once, a bounded number at a time, each waited for until it is in its room.</summary>
+public static class Clients
+{
+    /// <summary>A fresh token for this run's nicks and rooms: three lowercase letters, so nicks stay short (IRC: 9).</summary>
+    public static string NewRunToken()
+    {
+        Span<char> token = stackalloc char[3];
+        for (int i = 0; i < token.Length; i++) token[i] = (char)('a' + Random.Shared.Next(26));
+        return new string(token);
+    }
+
+    /// <param name="spec">For client i: its nick, its room, whether it publishes.</param>
+    /// <param name="concurrency">Clients connecting and joining at once: bounds the JOIN storm a big room makes.</param>
+    public static async Task<BenchConnection[]> ConnectAsync(Target target, int count,
+        Func<int, (string Nick, string Room, bool Publisher)> spec, IMessageSink sink, int bufferSize, int concurrency,
+        ProgressLine progress, string what, CancellationToken cancel, TimeSpan? readyTimeout = null)
+    {
+        var connections = new BenchConnection?[count];
+        var slots = new SemaphoreSlim(concurrency);
+        int ready = 0;
+        var timeout = readyTimeout ?? TimeSpan.FromSeconds(60);
+        using var status = progress.Every(() => $"{target.Label}: {what}: {Volatile.Read(ref ready)}/{count} connected and joined");
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        async Task One(int i)
+        {
+            await slots.WaitAsync(failed.Token);
+            try
+            {
+                var (nick, room, publisher) = spec(i);
+                var c = await BenchConnection.ConnectAsync(target.EndPoint, target.SourceOf(i, count), target.Protocol, i, nick,
+                    room, publisher, sink, bufferSize, failed.Token);
+                connections[i] = c;
+                if (await Task.WhenAny(c.Ready, Task.Delay(timeout, failed.Token)) != c.Ready)
+                    throw new BenchException($"{nick} was not in {room} after {timeout.TotalSeconds:0} s"
+                        + (c.LastError is { } e ? $" (last error: {e})" : ""));
+                await c.Ready;
+                Interlocked.Increment(ref ready);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+        var all = Enumerable.Range(0, count).Select(i => One(i)).ToList();
+        try
+        {
+            while (all.Count > 0)
+            {
+                var done = await Task.WhenAny(all);
+                all.Remove(done);
+                if (done.IsFaulted || done.IsCanceled)
+                {
+                    failed.Cancel();
+                    await Task.WhenAll(all).ContinueWith(_ => { }, TaskScheduler.Default);
+                    await done; // throws
+                }
+            }
+            return connections!;
+        }
+        catch
+        {
+            await DisposeAllAsync(connections);
+            throw;
+        }
+    }
+
+    public static async Task DisposeAllAsync(IEnumerable<BenchConnection?> connections)
+    {
+        await Task.WhenAll(connections.Where(c => c is not null).Select(c => c!.DisposeAsync().AsTask()));
+    }
+
+    /// <summary>The first connection that has closed, or null.</summary>
+    public static BenchConnection? FirstClosed(IEnumerable<BenchConnection> connections) =>
+        connections.FirstOrDefault(c => c.ClosedReason is not null);
+}

@@ -1,0 +1,73 @@
+using System.Net.Sockets;
+using TcpChat.Protocol;
+using TcpChat.Tests.Infrastructure;
+using TcpChat.Tests.Server.Hardening;
+
+namespace TcpChat.Tests.Server.Security;
+
+/// <summary>
+/// Slow consumers (docs/PROTOCOL.md, "Slow consumers"): besides the outbox bound in bytes, a write that does not finish
+/// within Chat:WriteTimeoutSeconds closes the connection, counted in the metrics.
+/// </summary>
+public sealed class WriteDeadlineTests
+{
+    [Fact]
+    public async Task ClientThatStopsReadingIsClosedByTheWriteDeadlineLongBeforeItsOutboxFills()
+    {
+        // An outbox of 256 MiB would take long to fill; the write deadline of 1 s comes first.
+        await using var server = await InProcessServer.StartAsync("--write-timeout", "1", "--outbox-bytes", "268435456",
+            "--max-payload", "16384");
+        var hub = server.Hub();
+        await using var alice = await server.RegisterAsync("alice");
+        await using var bob = await server.RegisterAsync("bob");
+
+        // A raw socket that registers and then never reads again.
+        using var stuck = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stuck.ConnectAsync("127.0.0.1", server.Port);
+        stuck.Send("NICK stuck\n"u8);
+        await alice.ExpectAsync("JOIN #lobby stuck");
+
+        string text = new('x', 4000);
+        int sent = 0;
+        bool Quit() => bob.Seen.Any(f => f.ToString() == "QUIT stuck :slow consumer");
+        while (!Quit() && sent < 25_000) // 100 MB at most: far more than any socket buffer, far less than the outbox
+        {
+            for (int k = 0; k < 8; k++) alice.Send($"SEND #lobby :{text}\n");
+            sent += 8;
+            await alice.ExpectAsync(f => f.Verb == Verb.Msg && f.Arg(2) == sent.ToString(), $"echo of {sent}");
+            await bob.ExpectAsync(f => f.Verb == Verb.Msg && f.Arg(2) == sent.ToString() || f.ToString() == "QUIT stuck :slow consumer", $"message {sent}");
+        }
+
+        Assert.True(Quit(), "the stuck client was never disconnected");
+        Assert.Equal(1, server.Guard().Metrics.WriteTimeouts.Total);
+        Assert.Equal(1, hub.Metrics.SlowConsumers.Total);
+        await ServerInsight.WaitUntilAsync(() => hub.ConnectionCount == 2, "the stuck connection to be gone");
+        alice.Send("SEND #lobby :after\n");
+        await bob.ExpectAsync(f => f.Verb == Verb.Msg && f.Text == "after", "after");
+    }
+
+    [Fact]
+    public async Task ClientThatReadsSlowlyButSteadilyIsNotCutByTheWriteDeadline()
+    {
+        await using var server = await InProcessServer.StartAsync("--write-timeout", "1");
+        await using var alice = await server.RegisterAsync("alice");
+        using var slow = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
+        await slow.ConnectAsync("127.0.0.1", server.Port);
+        slow.Send("NICK slow\n"u8);
+        await alice.ExpectAsync("JOIN #lobby slow");
+
+        // 400 kB for it; it reads what its small socket buffer holds every 20 ms: behind, but never stuck for 1 s.
+        string text = new('y', 4000);
+        for (int k = 0; k < 100; k++) alice.Send($"SEND #lobby :{text}\n");
+        var buffer = new byte[64 * 1024];
+        long read = 0;
+        while (read < 100 * 4000)
+        {
+            int n = await slow.ReceiveAsync(buffer, SocketFlags.None);
+            Assert.True(n > 0, $"closed after {read} bytes");
+            read += n;
+            await Task.Delay(20); // the slow reader's pace
+        }
+        Assert.Equal(0, server.Guard().Metrics.WriteTimeouts.Total);
+    }
+}

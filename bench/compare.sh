@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# TcpChat beside the servers people would pick instead: ngIRCd and InspIRCd (IRC), nats-server (pub/sub). One command:
+# installs the peers from Debian's packages when missing, builds TcpChat Release, and for every round, workload and
+# server starts a fresh server pinned to one core, runs `tcpchat-bench <workload>` pinned to the other, and stops the
+# server; the servers take turns (the order rotates every round). Then profiles the TcpChat server under fan-out with
+# perf, and writes docs/benchmarks.md, docs/benchmarks.svg and the raw results, docs/benchmarks-results.jsonl.
+#
+#   bench/compare.sh                 # quick: smaller rooms and shorter steps, 2 rounds of fan-out and latency: ~15 min
+#   bench/compare.sh --full          # the sizes of issue 7, 3 rounds of everything: well over an hour
+#   CONFIGS="tcpchat nats" WORKLOADS="fanout latency" bench/compare.sh     # a subset
+#   ROUNDS=5 FANOUT_ARGS="--receivers 500" bench/compare.sh                # other sizes (see tcpchat-bench <workload> --help)
+#
+# Servers (CONFIGS): tcpchat (--no-history: like the peers, nothing on disk), tcpchat-history (as shipped: SQLite),
+# ngircd, inspircd, nats. Their configurations are bench/peers/*.conf. Everything listens on 127.0.0.1 only.
+# Not a test: CI does not run it. It stops every server it started (by pid), and nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODE=quick
+[[ "${1:-}" == "--full" ]] && MODE=full
+[[ "${1:-}" == "--quick" || -z "${1:-}" || "${1:-}" == "--full" ]] || { sed -n '2,16p' "$0"; exit 2; }
+
+CONFIGS=${CONFIGS:-"tcpchat tcpchat-history ngircd inspircd nats"}
+WORKLOADS=${WORKLOADS:-"fanout latency rooms idle growth"}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+PROFILE=${PROFILE:-1}
+QUIET_WAIT=${QUIET_WAIT:-60}   # seconds to wait, before each run, for the machine to be idle (others' builds skew figures)
+if [[ $MODE == quick ]]; then
+    ROUNDS=${ROUNDS:-2}               # fan-out and latency
+    SLOW_ROUNDS=${SLOW_ROUNDS:-1}     # rooms, idle, growth
+    FANOUT_ARGS=${FANOUT_ARGS:-"--receivers 1000 --step-seconds 2 --refine 2 --warmup-seconds 1"}
+    LATENCY_ARGS=${LATENCY_ARGS:-"--receivers 1000 --rate 200 --seconds 5 --warmup-seconds 1"}
+    ROOMS_ARGS=${ROOMS_ARGS:-"--clients 2000 --room-size 10 --interval 2 --seconds 10 --warmup-seconds 2"}
+    IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 3 --per-address 5000"}
+    GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 10,100,1000,5000 --step-seconds 1 --refine 1 --warmup-seconds 0.5"}
+else
+    ROUNDS=${ROUNDS:-3}
+    SLOW_ROUNDS=${SLOW_ROUNDS:-3}
+    FANOUT_ARGS=${FANOUT_ARGS:-"--receivers 1000 --step-seconds 3 --refine 3 --warmup-seconds 2"}
+    LATENCY_ARGS=${LATENCY_ARGS:-"--receivers 1000 --rate 200 --seconds 20 --warmup-seconds 2"}
+    ROOMS_ARGS=${ROOMS_ARGS:-"--clients 10000 --room-size 10 --interval 10 --seconds 30"}
+    IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 5 --per-address 5000"}
+    GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 10,100,1000,5000 --step-seconds 2 --refine 2 --warmup-seconds 1"}
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tcpchat-compare.XXXXXX")
+RESULTS=$WORK/results.jsonl
+COMMANDS=$WORK/commands.txt
+SERVER_PID=""
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+stop_server() {
+    [[ -n "$SERVER_PID" ]] || return 0
+    if kill -0 "$SERVER_PID" 2> /dev/null; then
+        kill "$SERVER_PID" 2> /dev/null || true
+        for _ in $(seq 100); do kill -0 "$SERVER_PID" 2> /dev/null || break; sleep 0.1; done
+        kill -9 "$SERVER_PID" 2> /dev/null || true
+        wait "$SERVER_PID" 2> /dev/null || true
+    fi
+    SERVER_PID=""
+}
+cleanup() { stop_server; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the peers, from Debian's packages --------------------------------------------------------------------------
+missing=()
+command -v ngircd > /dev/null || missing+=(ngircd)
+command -v inspircd > /dev/null || missing+=(inspircd)
+command -v nats-server > /dev/null || missing+=(nats-server)
+command -v perf > /dev/null || [[ $PROFILE == 0 ]] || missing+=(linux-perf)
+if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+# The packages' own services (where an init system starts them) listen on 6667 and 4222; ours use free ports.
+
+log "building Release..."
+dotnet build -c Release --nologo -v q TcpChat.Server/TcpChat.Server.csproj > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+dotnet build -c Release --nologo -v q TcpChat.Bench/TcpChat.Bench.csproj >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+SERVER_DLL=TcpChat.Server/bin/Release/net10.0/tcpchat-server.dll
+BENCH_DLL=TcpChat.Bench/bin/Release/net10.0/tcpchat-bench.dll
+
+# TcpChat's flood limits off, as the peers' are (bench/peers/*.conf): every client comes from 127.0.0.x and the sender
+# sends thousands of frames a second. Only the flags this server has (older ones have none of them).
+TCPCHAT_LIMITS=""
+server_help=$(timeout 30 dotnet "$SERVER_DLL" --help 2>&1 || true)
+for flag in --max-connections-per-address --flood-burst --flood-rate --max-new-accounts-per-address; do
+    grep -q -- "$flag " <<< "$server_help" && TCPCHAT_LIMITS+=" $flag 1000000"
+done
+
+free_port() {
+    for p in $(shuf -i 20000-29999 -n 50); do
+        ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+    done
+    echo "no free port" >&2; exit 1
+}
+
+wait_listening() { # PORT LOGFILE
+    for _ in $(seq 300); do
+        ss -Htln "sport = :$1" | grep -q . && return 0
+        kill -0 "$SERVER_PID" 2> /dev/null || { log "the server exited:"; tail -20 "$2" >&2; return 1; }
+        sleep 0.1
+    done
+    log "the server did not listen on $1"; return 1
+}
+
+# start_server CONFIG: a fresh server on a free port, pinned to SERVER_CPU; sets SERVER_PID, PORT, PROTO_ARGS, START_CMD.
+start_server() {
+    local config=$1 dir=$WORK/$1
+    mkdir -p "$dir"
+    PORT=$(free_port)
+    case $config in
+        tcpchat | tcpchat-history)
+            local history="--no-history"
+            [[ $config == tcpchat-history ]] && { rm -rf "$dir/data"; history="--data-dir $dir/data"; }
+            # No default room (the peers have none); the connection limit above the idle workload's connections.
+            START_CMD="taskset -c $SERVER_CPU dotnet $SERVER_DLL --port $PORT --bind 127.0.0.1 --server-name bench --default-room '' --max-connections 60000$TCPCHAT_LIMITS $history"
+            PROTO_ARGS="--protocol tcpchat" ;;
+        ngircd)
+            sed "s|@PORT@|$PORT|; s|@DIR@|$dir|" bench/peers/ngircd.conf > "$dir/ngircd.conf"
+            START_CMD="taskset -c $SERVER_CPU ngircd --nodaemon --passive --config $dir/ngircd.conf"
+            PROTO_ARGS="--protocol irc --irc-oper bench:bench" ;;
+        inspircd)
+            sed "s|@PORT@|$PORT|; s|@DIR@|$dir|" bench/peers/inspircd.conf > "$dir/inspircd.conf"
+            START_CMD="taskset -c $SERVER_CPU inspircd --nofork --runasroot --config $dir/inspircd.conf"
+            PROTO_ARGS="--protocol irc" ;;
+        nats)
+            sed "s|@PORT@|$PORT|" bench/peers/nats-server.conf > "$dir/nats-server.conf"
+            START_CMD="taskset -c $SERVER_CPU nats-server --config $dir/nats-server.conf"
+            PROTO_ARGS="--protocol nats" ;;
+        *) log "unknown config $config"; exit 2 ;;
+    esac
+    # exec: the background job becomes the server itself (taskset execs it too), so $! is the server's pid.
+    eval "exec $START_CMD" > "$dir/server.log" 2>&1 &
+    SERVER_PID=$!
+    wait_listening "$PORT" "$dir/server.log"
+}
+
+# Clients connecting at once, per server, so that each is met as it is built: ngIRCd listens with a backlog of 10
+# (more SYNs than that are dropped, and retried a second later); InspIRCd completes a registration on its
+# once-a-second tick, so it needs many in flight; TcpChat and nats-server take anything.
+concurrency_of() {
+    case $1 in ngircd) echo 8 ;; inspircd) echo 1000 ;; *) echo 100 ;; esac
+}
+
+# busy_percent: the machine's CPU use over one second, in percent of all cores.
+busy_percent() {
+    local a b
+    a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+    local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+    for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+    echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+
+wait_quiet() {
+    local busy waited=0
+    while busy=$(busy_percent); ((busy > 10 && waited < QUIET_WAIT)); do
+        ((waited == 0)) && log "machine busy ($busy%): waiting up to ${QUIET_WAIT}s for it to quieten"
+        waited=$((waited + 1))
+    done
+    BUSY=$busy
+}
+
+declare -A SEEN_CMD=()
+record_command() { # KEY COMMAND
+    [[ -n "${SEEN_CMD[$1]:-}" ]] && return
+    SEEN_CMD[$1]=1
+    echo "$2" >> "$COMMANDS"
+}
+
+args_of() {
+    case $1 in
+        fanout) echo "$FANOUT_ARGS" ;; latency) echo "$LATENCY_ARGS" ;; rooms) echo "$ROOMS_ARGS" ;;
+        idle) echo "$IDLE_ARGS" ;; growth) echo "$GROWTH_ARGS" ;;
+    esac
+}
+
+# run CONFIG WORKLOAD ROUND
+run() {
+    local config=$1 workload=$2 round=$3
+    wait_quiet
+    start_server "$config"
+    local conc; conc=$(concurrency_of "$config")
+    local cmd="taskset -c $CLIENT_CPU dotnet $BENCH_DLL $workload --port $PORT $PROTO_ARGS --server-pid $SERVER_PID --label $config --concurrency $conc --json $(args_of "$workload")"
+    record_command "server $config" "$START_CMD"
+    record_command "bench $config $workload" "$cmd"
+    log "round $round: $workload against $config (port $PORT, machine busy $BUSY% before)"
+    local out err=$WORK/$config/bench.err status=0
+    out=$(timeout 1800 bash -c "$cmd" 2> "$err") || status=$?
+    if ((status == 0)) && [[ -n "$out" ]]; then
+        echo "{\"round\":$round,\"config\":\"$config\",\"workload\":\"$workload\",\"busyBefore\":$BUSY,\"result\":$out}" >> "$RESULTS"
+        grep -E 'best:|FAILED|ok$|latency at|rooms:|connected and joined|receivers:' "$err" | tail -12 | sed 's/^/    /' >&2 || true
+    else
+        local why; why=$(grep -v '^\s*$' "$err" | tail -1 | tr '"\\' "'/")
+        log "  failed (exit $status): $why"
+        echo "{\"round\":$round,\"config\":\"$config\",\"workload\":\"$workload\",\"error\":\"exit $status: $why\"}" >> "$RESULTS"
+    fi
+    stop_server
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+read -r -a configs <<< "$CONFIGS"
+for workload in $WORKLOADS; do
+    rounds=$ROUNDS
+    [[ $workload == rooms || $workload == idle || $workload == growth ]] && rounds=$SLOW_ROUNDS
+    for round in $(seq "$rounds"); do
+        # The servers take turns, and the first of one round is the last of the next.
+        n=${#configs[@]}
+        for k in $(seq 0 $((n - 1))); do
+            run "${configs[$(( (k + round - 1) % n ))]}" "$workload" "$round"
+        done
+    done
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- profile of the TcpChat server under fan-out ------------------------------------------------------------------
+PROFILE_MD=$WORK/profile.md
+if [[ $PROFILE == 1 ]] && command -v perf > /dev/null && [[ " $CONFIGS " == *" tcpchat "* ]]; then
+    # At the median best fan-out rate of the runs above (a loaded server), for 6 s after a warm-up.
+    best=$(grep '"config":"tcpchat","workload":"fanout"' "$RESULTS" | grep -oE '"best":\{"rate":[0-9.]+' | grep -oE '[0-9.]+$' | sort -n \
+        | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 1000 }')
+    wait_quiet
+    export DOTNET_PerfMapEnabled=1 # JIT-compiled methods get names in /tmp/perf-<pid>.map
+    start_server tcpchat
+    unset DOTNET_PerfMapEnabled
+    PROFILED_PID=$SERVER_PID
+    pcmd="taskset -c $CLIENT_CPU dotnet $BENCH_DLL fanout --port $PORT --protocol tcpchat --server-pid $SERVER_PID --concurrency 100 --receivers 1000 --rates $best --step-seconds 12 --refine 0 --warmup-seconds 3"
+    record_command "profile" "$START_CMD   # with DOTNET_PerfMapEnabled=1"
+    record_command "profile bench" "$pcmd"
+    log "profiling the TcpChat server at $best msg/s to 1000 receivers"
+    bash -c "$pcmd" > "$WORK/profile-bench.txt" 2> "$WORK/profile-bench.err" &
+    bench_pid=$!
+    for _ in $(seq 600); do grep -q 'warm-up at' "$WORK/profile-bench.err" 2> /dev/null && break; sleep 0.1; done
+    sleep 2
+    record_command "perf" "perf record -F 999 -g -p <server pid> -- sleep 6"
+    perf record -F 999 -g -p "$SERVER_PID" -o "$WORK/perf.data" -- sleep 6 > /dev/null 2>&1 || true
+    wait "$bench_pid" || true
+    stop_server
+    {
+        echo "\`perf record -F 999 -g\` of the TcpChat server (\`--no-history\`) for 6 s while \`tcpchat-bench fanout\` sent $best msg/s"
+        echo "to 1,000 receivers (the median best rate above), after a warm-up. The step itself:"
+        echo
+        echo '```'
+        grep -E 'msg/s x 1000' "$WORK/profile-bench.err" | tail -1
+        echo '```'
+        echo
+        echo "Where the server's CPU went, by library (\`perf report --sort dso\`): the kernel is the system calls (send, receive,"
+        echo "epoll) and the loopback TCP stack under them; \`[JIT] tid\` / \`perf-<pid>.map\` is compiled C#; libcoreclr is the runtime (GC,"
+        echo "thread pool, locks)."
+        echo
+        echo '```'
+        perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2> /dev/null | grep -E '^ +[0-9]' | head -8
+        echo '```'
+        echo
+        echo "Inclusive time of the busiest functions (\`perf report --children\`, callers included), the top 30:"
+        echo
+        echo '```'
+        perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -30 | cut -c1-150
+        echo '```'
+        echo
+        echo "Self time, the top 25 (\`perf report --no-children\`):"
+        echo
+        echo '```'
+        perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -25 | cut -c1-150
+        echo '```'
+    } > "$PROFILE_MD"
+    cp "$WORK/perf.data" "${TMPDIR:-/tmp}/tcpchat-compare-perf.data" 2> /dev/null || true
+    rm -f "/tmp/perf-$PROFILED_PID.map"
+fi
+
+# --- the machine, and the report ------------------------------------------------------------------------------------
+{
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores (nproc); memory $(free -h | awk '/^Mem:/ { print $2 }')"
+    echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r); open files per process: $(ulimit -n)"
+    echo "- TcpChat: .NET SDK $(dotnet --version), git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- TcpChat.Server TcpChat.Protocol || echo ' with uncommitted changes'), Release build"
+    echo "- ngIRCd: $(ngircd --version 2> /dev/null | head -1)"
+    echo "- InspIRCd: $(inspircd --version 2> /dev/null | head -1)"
+    echo "- nats-server: $(nats-server --version 2> /dev/null | head -1)"
+    echo "- Pinning: every server on core $SERVER_CPU, the load generator on core $CLIENT_CPU (\`taskset\`); .NET and Go see one core each."
+    echo "- Mode: **$MODE** ($ROUNDS round(s) of fan-out and latency, $SLOW_ROUNDS of rooms, idle and growth), started $STARTED."
+    echo "- Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER. Before each run the script waited (up to ${QUIET_WAIT}s) for"
+    echo "  the machine to be under 10% busy; what it found is \`busyBefore\` in the raw results (docs/benchmarks-results.jsonl)."
+    echo "- Everything on 127.0.0.1: loopback TCP, where a send also does the receiver's TCP work, so a system call per"
+    echo "  delivery costs a server a few microseconds: batching writes matters more here than on a real network."
+} > "$WORK/machine.md"
+{
+    echo "bench/compare.sh $([[ $MODE == full ]] && echo --full)   # CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" ROUNDS=$ROUNDS SLOW_ROUNDS=$SLOW_ROUNDS"
+    echo "# each run: a fresh server (one of these), then the load generator; <port> and <pid> change every run"
+    sed -E 's/--port [0-9]+/--port <port>/; s/Ports = [0-9]+//; s/--server-pid [0-9]+/--server-pid <pid>/; s|/tmp/tcpchat-compare\.[A-Za-z0-9]+|<work>|g' "$COMMANDS"
+} > "$WORK/commands.txt.clean"
+
+cp "$RESULTS" docs/benchmarks-results.jsonl
+dotnet "$BENCH_DLL" report --results "$RESULTS" --machine "$WORK/machine.md" --commands "$WORK/commands.txt.clean" \
+    --profile "$PROFILE_MD" --notes bench/notes.md --out docs/benchmarks.md --svg docs/benchmarks.svg
+log "done: docs/benchmarks.md, docs/benchmarks.svg, docs/benchmarks-results.jsonl"
