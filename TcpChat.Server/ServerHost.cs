@@ -228,17 +228,18 @@ public static class ServerHost
         Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\", \"History\" and \"Security\") or the environment");
         Console.WriteLine("(Chat__Port=7000, History__MaxPage=200). Precedence: appsettings.json < --config file < environment < flags.");
         Console.WriteLine();
+        int width = Flags.Keys.Max(f => f.Length) + 1;
         foreach (var (flag, (key, help)) in Flags)
         {
             if (flag is NoHistoryFlag or ConfigFlag or TlsFlag)
             {
-                Console.WriteLine($"  {flag,-26} {help}");
+                Console.WriteLine($"  {flag.PadRight(width)} {help}");
                 continue;
             }
             string[] parts = key.Split(':');
             object options = defaults.First(o => o.GetType().Name == parts[0] + "Options");
             object? value = options.GetType().GetProperty(parts[1])!.GetValue(options);
-            Console.WriteLine($"  {flag,-26} {help} (default: {(value is "" ? "''" : value)}; key {key})");
+            Console.WriteLine($"  {flag.PadRight(width)} {help} (default: {(value is "" ? "''" : value)}; key {key})");
         }
     }
 }

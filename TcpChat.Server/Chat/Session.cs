@@ -28,6 +28,7 @@ internal sealed class Session : IHistoryClient
     private readonly ILogger _log;
     private readonly FrameParser _parser;
     private readonly CancellationTokenSource _abort = new(); // cut: the writer loop stops waiting for pending frames
+    private readonly WriteDeadline _writeDeadline; // Chat:WriteTimeoutSeconds, for each flush of the writer loop
     private int _closing;
     private string _quitReason = "connection closed";
     private long _lastHeard;
@@ -56,8 +57,6 @@ internal sealed class Session : IHistoryClient
 
     /// <summary>This connection's defences: registration, limits, flood control, passwords (Security/).</summary>
     public SessionGuard Guard { get; }
-
-    private readonly WriteDeadline _writeDeadline;
 
     public long Id { get; }
 
@@ -302,7 +301,7 @@ internal sealed class Session : IHistoryClient
         {
             _hub.Metrics.SlowConsumers.Add(1);
             Guard.Metrics.WriteTimeouts.Add(1);
-            Close(ErrorCode.SlowConsumer, $"a write did not finish in {_options.WriteTimeoutSeconds} seconds: reading too slowly",
+            Close(ErrorCode.SlowConsumer, FormattableString.Invariant($"a write did not finish in {_options.WriteTimeoutSeconds} seconds: reading too slowly"),
                 "slow consumer", dropBacklog: true);
             return true;
         }

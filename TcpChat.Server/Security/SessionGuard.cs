@@ -1,4 +1,5 @@
 using System.Buffers;
+using static System.FormattableString;
 using TcpChat.Protocol;
 using TcpChat.Server.Chat;
 
@@ -88,7 +89,7 @@ internal sealed class SessionGuard : IDisposable
     {
         if (_session.Nick is not null || _session.IsClosing) return;
         Metrics.RegistrationTimeouts.Add(1);
-        _session.Close(ErrorCode.Timeout, $"no NICK within {_options.RegistrationTimeoutSeconds} seconds", "registration timeout");
+        _session.Close(ErrorCode.Timeout, Invariant($"no NICK within {_options.RegistrationTimeoutSeconds} seconds"), "registration timeout");
     }
 
     /// <summary>
@@ -132,7 +133,7 @@ internal sealed class SessionGuard : IDisposable
         {
             Metrics.RateLimited.Add(1);
             _session.Close(ErrorCode.RateLimited,
-                $"flooding: more than {_options.FloodRate} frames a second for {_options.FloodMaxLagSeconds} seconds", "flooding");
+                Invariant($"flooding: more than {_options.FloodRate} frames a second for {_options.FloodMaxLagSeconds} seconds"), "flooding");
             return false;
         }
         if (verdict.Wait <= TimeSpan.Zero) return true;
