@@ -13,6 +13,7 @@ public sealed partial class ChatController
         ("/query nick", "open a private tab without sending anything"),
         ("/me text", "an action: * you text"),
         ("/nick newnick", "change your nick"),
+        ("/register password", "register your nick so only you can use it (8+ characters)"),
         ("/names [#room]", "list who is in the room"),
         ("/close", "close the current private tab"),
         ("/clear", "clear the current tab's lines"),
@@ -93,6 +94,10 @@ public sealed partial class ChatController
                 if (words.Length != 1) { Usage("/nick newnick"); break; }
                 _wantedNick = _registered ? _wantedNick : words[0];
                 Send(w => FrameWriter.Write(w, Verb.Nick, words[0]));
+                break;
+            case "/register":
+                if (words.Length != 1) { Usage("/register password"); break; }
+                Send(w => FrameWriter.Write(w, Verb.Register, words[0]));
                 break;
             case "/names" or "/who":
             {

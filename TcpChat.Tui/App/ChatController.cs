@@ -62,7 +62,8 @@ public sealed partial class ChatController
         State.Status = ConnectionStatus.Connected;
         State.StatusDetail = "";
         Info(State.Rooms[0], $"connected to {State.ServerLabel}");
-        Send(w => FrameWriter.Write(w, Verb.Nick, _wantedNick));
+        if (_options.ServerPassword is { } serverPassword) Send(w => FrameWriter.Write(w, Verb.Pass, serverPassword));
+        SendNick(_wantedNick);
     }
 
     public void Disconnected(string reason, TimeSpan? retryIn)
@@ -101,6 +102,7 @@ public sealed partial class ChatController
             case Verb.History: OnHistory(f.Arg(0), f.Arg(1)); break;
             case Verb.Err: OnError(f.Arg(0), f.Arg(1), f.Text ?? ""); break;
             case Verb.Bye: Info(State.Rooms[0], $"server: {f.Text}"); break;
+            case Verb.Register: Info(State.Current, $"{f.Arg(0)} is registered: next time, give its password (password = in the config file)"); break;
             case Verb.Ping:
                 string token = f.Arg(0);
                 Send(w => { if (token.Length > 0) FrameWriter.Write(w, Verb.Pong, token); else FrameWriter.Write(w, Verb.Pong); });
@@ -258,15 +260,32 @@ public sealed partial class ChatController
 
     private void OnError(string code, string verb, string text)
     {
-        if (!_registered && code == "NICK_IN_USE" && verb == "NICK")
+        if (!_registered && verb == "NICK" && code is "NICK_IN_USE" or "NICK_REGISTERED" or "BAD_PASSWORD")
         {
             string next = _wantedNick.Length < TextRules.MaxNickLength ? _wantedNick + "_" : _wantedNick[..^1] + "_";
-            Info(State.Rooms[0], $"{_wantedNick} is taken; trying {next}");
+            string why = code switch
+            {
+                "NICK_REGISTERED" => "is registered (set its password with password = in the config file)",
+                "BAD_PASSWORD" => "refused the password",
+                _ => "is taken",
+            };
+            Info(State.Rooms[0], $"{_wantedNick} {why}; trying {next}");
             _wantedNick = next;
             Send(w => FrameWriter.Write(w, Verb.Nick, next));
             return;
         }
         State.AddLine(State.Current, new ChatLine(DateTimeOffset.Now, LineKind.Error, null, $"{code} ({verb}): {text}"));
+    }
+
+    /// <summary>NICK, with the account's password when it is the nick the options name.</summary>
+    private void SendNick(string nick)
+    {
+        string? password = _options.Password is { } p && string.Equals(nick, _options.Nick, StringComparison.OrdinalIgnoreCase) ? p : null;
+        Send(w =>
+        {
+            if (password is null) FrameWriter.Write(w, Verb.Nick, nick);
+            else FrameWriter.Write(w, Verb.Nick, nick, password);
+        });
     }
 
     private void Send(Action<System.Buffers.IBufferWriter<byte>> write) => _send(FrameWriter.Encode(write));

@@ -16,7 +16,7 @@ public sealed class ChatState
 
     /// <summary>The slash commands offered by Tab completion.</summary>
     public static IReadOnlyList<string> Commands { get; } =
-        ["/join", "/part", "/msg", "/query", "/me", "/nick", "/names", "/close", "/clear", "/help", "/quit"];
+        ["/join", "/part", "/msg", "/query", "/me", "/nick", "/register", "/names", "/close", "/clear", "/help", "/quit"];
 
     private readonly List<RoomState> _rooms = [new RoomState(StatusRoomName, RoomKind.Status)];
 

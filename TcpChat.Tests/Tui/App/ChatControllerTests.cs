@@ -49,6 +49,28 @@ public sealed class ChatControllerTests
     }
 
     [Fact]
+    public void RegisteredNickIsTakenWithItsPasswordAndARefusalFallsBackToAnotherNick()
+    {
+        var sent = new List<string>();
+        var controller = new ChatController(new ChatState { ServerLabel = "test:7777" },
+            new ClientOptions { Nick = "ana", Password = "correct-horse", ServerPassword = "letmein" });
+        controller.Connected(frame => sent.Add(Encoding.UTF8.GetString(frame)));
+        Assert.Equal(["PASS letmein\n", "NICK ana correct-horse\n"], sent);
+        controller.Apply(new ServerFrame(Verb.Err, ["BAD_PASSWORD", "NICK"], "wrong password"));
+        Assert.Equal("NICK ana_\n", sent[^1]);
+        controller.Apply(new ServerFrame(Verb.Err, ["NICK_REGISTERED", "NICK"], "ana_ is registered"));
+        Assert.Equal("NICK ana__\n", sent[^1]);
+    }
+
+    [Fact]
+    public void RegisterCommandSendsRegister()
+    {
+        Register();
+        _controller.Submit("/register s3cret-pass");
+        Assert.Equal("REGISTER s3cret-pass\n", _sent[^1]);
+    }
+
+    [Fact]
     public void AfterAReconnectEveryJoinedRoomIsJoinedAgain()
     {
         Register();
