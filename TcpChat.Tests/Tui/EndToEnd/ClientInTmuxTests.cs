@@ -241,6 +241,8 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
 
         _server = await ServerProcess.StartAsync("--port", port.ToString());
         await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| connected"), "connected again");
+        // The rejoin shows as a second "joined" line in the room it was in.
+        await tmux.WaitForAsync(s => s.Split("ana joined #rust").Length - 1 >= 2, "the rejoin of #rust");
         await using var bob = await PeerAsync("bob");
         bob.Send("NAMES #rust\n");
         Assert.Equal("NAMES #rust :ana", (await bob.ExpectAsync("NAMES #rust")).ToString());
