@@ -5,7 +5,7 @@
 # server; the servers take turns (the order rotates every round). Then profiles the TcpChat server under fan-out with
 # perf, and writes docs/benchmarks.md, docs/benchmarks.svg and the raw results, docs/benchmarks-results.jsonl.
 #
-#   bench/compare.sh                 # quick: smaller rooms and shorter steps, 2 rounds of fan-out and latency: ~15 min
+#   bench/compare.sh                 # quick: smaller rooms, shorter steps, 2 rounds of fan-out and latency: ~20 min
 #   bench/compare.sh --full          # the sizes of issue 7, 3 rounds of everything: well over an hour
 #   CONFIGS="tcpchat nats" WORKLOADS="fanout latency" bench/compare.sh     # a subset
 #   ROUNDS=5 FANOUT_ARGS="--receivers 500" bench/compare.sh                # other sizes (see tcpchat-bench <workload> --help)
@@ -33,7 +33,8 @@ if [[ $MODE == quick ]]; then
     LATENCY_ARGS=${LATENCY_ARGS:-"--receivers 1000 --rate 200 --seconds 5 --warmup-seconds 1"}
     ROOMS_ARGS=${ROOMS_ARGS:-"--clients 2000 --room-size 10 --interval 2 --seconds 10 --warmup-seconds 2"}
     IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 3 --per-address 5000"}
-    GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 10,100,1000,5000 --step-seconds 1 --refine 1 --warmup-seconds 0.5"}
+    GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 100,1000,5000 --step-seconds 1 --refine 1 --warmup-seconds 0.5"}
+    SLOW_CONFIGS=${SLOW_CONFIGS:-"tcpchat ngircd inspircd nats"} # growth and rooms: TcpChat with history only in --full
 else
     ROUNDS=${ROUNDS:-3}
     SLOW_ROUNDS=${SLOW_ROUNDS:-3}
@@ -42,6 +43,7 @@ else
     ROOMS_ARGS=${ROOMS_ARGS:-"--clients 10000 --room-size 10 --interval 10 --seconds 30"}
     IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 5 --per-address 5000"}
     GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 10,100,1000,5000 --step-seconds 2 --refine 2 --warmup-seconds 1"}
+    SLOW_CONFIGS=${SLOW_CONFIGS:-$CONFIGS}
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tcpchat-compare.XXXXXX")
@@ -60,7 +62,11 @@ stop_server() {
     fi
     SERVER_PID=""
 }
-cleanup() { stop_server; rm -rf "$WORK"; }
+cleanup() {
+    local status=$?
+    stop_server
+    if ((status == 0)); then rm -rf "$WORK"; else log "stopped (exit $status); the runs so far are in $WORK/results.jsonl"; fi
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -204,10 +210,15 @@ run() {
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
-read -r -a configs <<< "$CONFIGS"
 for workload in $WORKLOADS; do
     rounds=$ROUNDS
     [[ $workload == rooms || $workload == idle || $workload == growth ]] && rounds=$SLOW_ROUNDS
+    list=$CONFIGS
+    if [[ $workload == rooms || $workload == growth ]]; then
+        list=""
+        for c in $CONFIGS; do [[ " $SLOW_CONFIGS " == *" $c "* ]] && list+=" $c"; done
+    fi
+    read -r -a configs <<< "$list"
     for round in $(seq "$rounds"); do
         # The servers take turns, and the first of one round is the last of the next.
         n=${#configs[@]}
@@ -268,7 +279,7 @@ if [[ $PROFILE == 1 ]] && command -v perf > /dev/null && [[ " $CONFIGS " == *" t
         echo '```'
         perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -25 | cut -c1-150
         echo '```'
-    } > "$PROFILE_MD"
+    } > "$PROFILE_MD" || true # (head closes its pipe early: SIGPIPE upstream is expected)
     cp "$WORK/perf.data" "${TMPDIR:-/tmp}/tcpchat-compare-perf.data" 2> /dev/null || true
     rm -f "/tmp/perf-$PROFILED_PID.map"
 fi
@@ -282,12 +293,12 @@ fi
     echo "- InspIRCd: $(inspircd --version 2> /dev/null | head -1)"
     echo "- nats-server: $(nats-server --version 2> /dev/null | head -1)"
     echo "- Pinning: every server on core $SERVER_CPU, the load generator on core $CLIENT_CPU (\`taskset\`); .NET and Go see one core each."
-    echo "- Mode: **$MODE** ($ROUNDS round(s) of fan-out and latency, $SLOW_ROUNDS of rooms, idle and growth), started $STARTED."
+    echo "- Mode: **$MODE** ($ROUNDS round(s) of fan-out and latency, $SLOW_ROUNDS of rooms, idle and growth; rooms and growth against $SLOW_CONFIGS), started $STARTED."
     echo "- Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER. Before each run the script waited (up to ${QUIET_WAIT}s) for"
     echo "  the machine to be under 10% busy; what it found is \`busyBefore\` in the raw results (docs/benchmarks-results.jsonl)."
     echo "- Everything on 127.0.0.1: loopback TCP, where a send also does the receiver's TCP work, so a system call per"
     echo "  delivery costs a server a few microseconds: batching writes matters more here than on a real network."
-} > "$WORK/machine.md"
+} > "$WORK/machine.md" || true
 {
     echo "bench/compare.sh $([[ $MODE == full ]] && echo --full)   # CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" ROUNDS=$ROUNDS SLOW_ROUNDS=$SLOW_ROUNDS"
     echo "# each run: a fresh server (one of these), then the load generator; <port> and <pid> change every run"

@@ -113,3 +113,32 @@ public sealed class InterferenceMeter(int? serverPid)
         }
     }
 }
+
+/// <summary>Waits for the machine, or the server, to be quiet before a measurement.</summary>
+public static class Machine
+{
+    /// <summary>Waits (at most <paramref name="limit"/>) until the server uses under 5% of a core over a quarter second.</summary>
+    public static async Task WaitServerIdleAsync(int? pid, TimeSpan limit, CancellationToken cancel)
+    {
+        if (pid is not int p) return;
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            var cpu = new CpuMeter(p);
+            await Task.Delay(250, cancel);
+            if (cpu.Elapsed is not double used || used < 0.25 * 0.05) return;
+        }
+    }
+
+    /// <summary>Waits (at most <paramref name="limit"/>) until the whole machine is under 10% busy over a quarter second.</summary>
+    public static async Task WaitQuietAsync(TimeSpan limit, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            var meter = new InterferenceMeter(null);
+            await Task.Delay(250, cancel);
+            if (meter.OtherCores() is not double other || other < 0.1 * Environment.ProcessorCount) return;
+        }
+    }
+}

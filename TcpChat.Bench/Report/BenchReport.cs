@@ -71,9 +71,19 @@ public static class BenchReport
         return [.. order.Where(seen.Contains), .. seen.Where(c => !order.Contains(c))];
     }
 
-    public static Summary? Summarize(IReadOnlyList<RunRecord> runs, Metric m, string config) =>
-        Summary.Of(runs.Where(r => r.Config == config && r.Workload == m.Workload && r.Error is null)
-            .Select(m.Value).Where(v => v is double d && double.IsFinite(d)).Select(v => v!.Value));
+    /// <summary>Runs during which other processes used more than this many cores are left out when there are others.</summary>
+    public const double SuspectOtherCores = 0.1;
+
+    /// <summary>
+    /// The metric over the rounds of one configuration: over the runs the machine was quiet for, when there are any;
+    /// over all of them otherwise.
+    /// </summary>
+    public static Summary? Summarize(IReadOnlyList<RunRecord> runs, Metric m, string config)
+    {
+        var mine = runs.Where(r => r.Config == config && r.Workload == m.Workload && r.Error is null && m.Value(r) is double d && double.IsFinite(d)).ToList();
+        var quiet = mine.Where(r => !(r.OtherCores > SuspectOtherCores)).ToList();
+        return Summary.Of((quiet.Count > 0 ? quiet : mine).Select(r => m.Value(r)!.Value));
+    }
 
     public static string Markdown(IReadOnlyList<RunRecord> runs, string machine, string commands, string profile, string notes, string svgName)
     {
@@ -100,7 +110,8 @@ public static class BenchReport
 
         sb.AppendLine("## Results");
         sb.AppendLine();
-        sb.AppendLine("Median over the rounds, with min-max below it when there was more than one round.");
+        sb.AppendLine("Median over the rounds, with min-max below it when there was more than one round; runs during which other processes took");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"more than {SuspectOtherCores} of a core are left out when the same server has undisturbed runs (see [Every run](#every-run)).");
         sb.AppendLine();
         sb.AppendLine("| | " + string.Join(" | ", configs) + " |");
         sb.AppendLine("|---|" + string.Concat(configs.Select(_ => "---:|")));
@@ -166,8 +177,8 @@ public static class BenchReport
         sb.AppendLine("## Every run");
         sb.AppendLine();
         sb.AppendLine("`other cores`: CPU that other processes on the machine used during the run, in cores, as the load generator measured it");
-        sb.AppendLine("(all cores' busy time less the server's and its own). Above 0.1 the run shared the machine and its figures are suspect.");
-        var suspect = runs.Where(r => r.OtherCores > 0.1).ToList();
+        sb.AppendLine("(all cores' busy time less the server's and its own), over the whole run. Above 0.1 the run shared the machine and its figures are suspect.");
+        var suspect = runs.Where(r => r.OtherCores > SuspectOtherCores).ToList();
         if (suspect.Count > 0)
             sb.AppendLine(CultureInfo.InvariantCulture, $"{suspect.Count} of {runs.Count(r => r.Error is null)} runs did (marked **!**): the machine is shared.");
         sb.AppendLine();
@@ -180,7 +191,7 @@ public static class BenchReport
             foreach (var r in runs.Where(r => r.Error is null && r.Workload == workload).OrderBy(r => r.Config).ThenBy(r => r.Round))
             {
                 var cells = mine.Select(m => m.Value(r) is double v && double.IsFinite(v) ? v.ToString(m.Format, CultureInfo.InvariantCulture) : "");
-                string other = r.OtherCores is double o ? o.ToString("0.00", CultureInfo.InvariantCulture) + (o > 0.1 ? " **!**" : "") : "";
+                string other = r.OtherCores is double o ? o.ToString("0.00", CultureInfo.InvariantCulture) + (o > SuspectOtherCores ? " **!**" : "") : "";
                 sb.AppendLine($"| {r.Round} | {r.Config} | {other} | " + string.Join(" | ", cells) + " |");
             }
             sb.AppendLine();

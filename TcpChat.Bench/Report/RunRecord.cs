@@ -8,8 +8,11 @@ namespace TcpChat.Bench.Report;
 /// </summary>
 public sealed record RunRecord(int Round, string Config, string Workload, JsonElement? Result, string? Error, double? BusyBefore = null)
 {
-    /// <summary>Cores' worth of CPU other processes used during the run (the load generator's measure), if known.</summary>
-    public double? OtherCores => Number("otherCores");
+    /// <summary>
+    /// Cores' worth of CPU other processes used during the run (the load generator's measure), if known; for fan-out,
+    /// during the step the figure comes from (a disturbed failed step is tried again, so it should not count).
+    /// </summary>
+    public double? OtherCores => Number("best.otherCores") ?? Number("otherCores");
 
     public static List<RunRecord> Load(string path)
     {

@@ -9,8 +9,11 @@ namespace TcpChat.Bench.Workloads;
 public sealed record StepResult(
     double Rate, int Receivers, long Sent, long Expected, long Delivered, long Gaps, string? Disconnected,
     double Seconds, double DeliveriesPerSecond, double? ServerCpuSeconds, double? ClientCpuSeconds, Histogram Latency,
-    bool Drained)
+    bool Drained, double? OtherCores = null)
 {
+    /// <summary>Other processes used this much CPU meanwhile (in cores): the step shared the machine.</summary>
+    public bool Disturbed => OtherCores > 0.15;
+
     public long Lost => Expected - Delivered;
 
     /// <summary>Server CPU nanoseconds per delivery, when the server's process is known.</summary>
@@ -86,6 +89,7 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
         long gapsBefore = _receivers.Sum(r => Volatile.Read(ref r.Gaps));
         var serverCpu = new CpuMeter(_target.ServerPid);
         var clientCpu = new CpuMeter(ProcStats.Self);
+        var interference = new InterferenceMeter(_target.ServerPid);
 
         long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 50; // 20 ms from now
         var schedule = new RateSchedule(rate, count, start, Stopwatch.Frequency);
@@ -118,7 +122,7 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
         var closed = Clients.FirstClosed(_receivers.Append(_sender));
         return new StepResult(rate, _receivers.Length, pacer.Sent, count * _receivers.Length, delivered,
             _receivers.Sum(r => Volatile.Read(ref r.Gaps)) - gapsBefore, closed is null ? null : $"{closed.Nick}: {closed.ClosedReason}",
-            elapsed, delivered / elapsed, cpu, mine, latency, delivered >= count * _receivers.Length);
+            elapsed, delivered / elapsed, cpu, mine, latency, delivered >= count * _receivers.Length, interference.OtherCores());
     }
 
     /// <summary>
