@@ -101,8 +101,10 @@ internal sealed class Session : IHistoryClient
             Close(null, null, _quitReason);
             _hub.Disconnect(this, _quitReason);
             Guard.Dispose();
-            try { await writer.WaitAsync(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds)); }
+            bool written = false;
+            try { await writer.WaitAsync(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds)); written = true; }
             catch (TimeoutException) { }
+            if (written) await LingerAsync();
             _abort.Cancel();
             _socket.Dispose();
             _stream.Dispose(); // with TLS, the SslStream and its buffers
@@ -110,6 +112,31 @@ internal sealed class Session : IHistoryClient
             _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
                 Nick is null ? "" : " " + Nick, _quitReason);
         }
+    }
+
+    /// <summary>How long, and how many bytes, a closing connection's unread input is read and thrown away.</summary>
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
+    private const int LingerBytes = 1024 * 1024;
+
+    /// <summary>
+    /// A "lingering close", as HTTP servers do: input the client sent and we never read makes close() send a reset,
+    /// and a reset can make the client's system drop the ERR and BYE we just wrote. So read and discard it, briefly.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        var buffer = new byte[4096];
+        using var deadline = new CancellationTokenSource(LingerTime);
+        long total = 0;
+        try
+        {
+            while (total < LingerBytes)
+            {
+                int n = await _socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+                if (n == 0) return;
+                total += n;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     /// <summary>Queues an encoded frame. A full outbox closes the session as a slow consumer.</summary>
