@@ -87,8 +87,11 @@ fi
 log "building Release..."
 dotnet build -c Release --nologo -v q TcpChat.Server/TcpChat.Server.csproj > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 dotnet build -c Release --nologo -v q TcpChat.Bench/TcpChat.Bench.csproj >> "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
-SERVER_DLL=TcpChat.Server/bin/Release/net10.0/tcpchat-server.dll
-BENCH_DLL=TcpChat.Bench/bin/Release/net10.0/tcpchat-bench.dll
+# Copies of what was built, so that a rebuild in the tree while this runs (others work here too) changes nothing.
+cp -r TcpChat.Server/bin/Release/net10.0 "$WORK/server"
+cp -r TcpChat.Bench/bin/Release/net10.0 "$WORK/bench"
+SERVER_DLL=$WORK/server/tcpchat-server.dll
+BENCH_DLL=$WORK/bench/tcpchat-bench.dll
 
 # TcpChat's flood limits off, as the peers' are (bench/peers/*.conf): every client comes from 127.0.0.x and the sender
 # sends thousands of frames a second. Only the flags this server has (older ones have none of them).
@@ -229,59 +232,104 @@ for workload in $WORKLOADS; do
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# --- profile of the TcpChat server under fan-out ------------------------------------------------------------------
+# --- profile: system calls of every server, and where the TcpChat server's CPU goes --------------------------------
 PROFILE_MD=$WORK/profile.md
-if [[ $PROFILE == 1 ]] && command -v perf > /dev/null && [[ " $CONFIGS " == *" tcpchat "* ]]; then
-    # At the median best fan-out rate of the runs above (a loaded server), for 6 s after a warm-up.
-    best=$(grep '"config":"tcpchat","workload":"fanout"' "$RESULTS" | grep -oE '"best":\{"rate":[0-9.]+' | grep -oE '[0-9.]+$' | sort -n \
-        | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 1000 }')
+PROFILE_RATE=${PROFILE_RATE:-1000}
+# fanout_under_perf CONFIG RATE PERF-ARGS...: a fresh server, 1,000 receivers at RATE msg/s for 12 s; perf (with the
+# given arguments, -p <server pid> added) for 6 s from 2 s after the warm-up. Leaves the step's line in $WORK/<config>/step.
+fanout_under_perf() {
+    local config=$1 rate=$2
+    shift 2
     wait_quiet
-    export DOTNET_PerfMapEnabled=1 # JIT-compiled methods get names in /tmp/perf-<pid>.map
-    start_server tcpchat
-    unset DOTNET_PerfMapEnabled
-    PROFILED_PID=$SERVER_PID
-    pcmd="taskset -c $CLIENT_CPU dotnet $BENCH_DLL fanout --port $PORT --protocol tcpchat --server-pid $SERVER_PID --concurrency 100 --receivers 1000 --rates $best --step-seconds 12 --refine 0 --warmup-seconds 3"
-    record_command "profile" "$START_CMD   # with DOTNET_PerfMapEnabled=1"
-    record_command "profile bench" "$pcmd"
-    log "profiling the TcpChat server at $best msg/s to 1000 receivers"
-    bash -c "$pcmd" > "$WORK/profile-bench.txt" 2> "$WORK/profile-bench.err" &
-    bench_pid=$!
-    for _ in $(seq 600); do grep -q 'warm-up at' "$WORK/profile-bench.err" 2> /dev/null && break; sleep 0.1; done
+    start_server "$config"
+    local pcmd="taskset -c $CLIENT_CPU dotnet $BENCH_DLL fanout --port $PORT $PROTO_ARGS --server-pid $SERVER_PID --label $config --concurrency $(concurrency_of "$config") --receivers 1000 --rates $rate --step-seconds 12 --refine 0 --warmup-seconds 6"
+    record_command "perf bench $config $rate" "$pcmd"
+    bash -c "$pcmd" > "$WORK/$config/perf-bench.txt" 2> "$WORK/$config/perf-bench.err" &
+    local bench_pid=$!
+    for _ in $(seq 3000); do grep -q 'warm-up at' "$WORK/$config/perf-bench.err" 2> /dev/null && break; sleep 0.1; done
     sleep 2
-    record_command "perf" "perf record -F 999 -g -p <server pid> -- sleep 6"
-    perf record -F 999 -g -p "$SERVER_PID" -o "$WORK/perf.data" -- sleep 6 > /dev/null 2>&1 || true
+    perf "$@" -p "$SERVER_PID" -- sleep 6 > /dev/null 2>&1 || true
+    LAST_PERF_PID=$SERVER_PID
     wait "$bench_pid" || true
+    grep -E "msg/s x 1000" "$WORK/$config/perf-bench.err" | tail -1 > "$WORK/$config/step" || true
     stop_server
+}
+
+if [[ $PROFILE == 1 ]] && command -v perf > /dev/null; then
     {
+        echo "### System calls per delivery"
+        echo
+        echo "Each server in turn, 1,000 receivers at $PROFILE_RATE msg/s (a rate every server sustains), and"
+        echo "\`perf stat -e 'syscalls:sys_enter_*'\` on the server for 6 s of it: the calls that write to a socket, per delivery"
+        echo "($PROFILE_RATE x 1,000 x 6 deliveries), and those that read or wait. A server that writes each message to each"
+        echo "receiver with its own system call makes about 1 write per delivery; one that gathers what is queued for a"
+        echo "connection makes fewer. On loopback a write also runs the receiver's TCP input, so writes are most of the cost."
+        echo
+        echo "| server | writes per delivery | reads + epoll waits per delivery | server CPU per delivery, ns | the step |"
+        echo "|---|---:|---:|---:|---|"
+    } > "$WORK/syscalls.md"
+    for config in $CONFIGS; do
+        [[ $config == tcpchat-history ]] && continue
+        log "profile: system calls of $config at $PROFILE_RATE msg/s to 1000 receivers"
+        ev="syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_write,syscalls:sys_enter_writev"
+        ev+=",syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait"
+        record_command "perf stat" "perf stat -x, -e $ev -p <server pid> -- sleep 6"
+        fanout_under_perf "$config" "$PROFILE_RATE" stat -x, -o "$WORK/$config/perf-stat.csv" -e "$ev"
+        awk -F, -v d="$((PROFILE_RATE * 1000 * 6))" -v c="$config" -v step="$(cat "$WORK/$config/step")" '
+            $3 ~ /send|write/ { w += $1 } $3 ~ /recv|read|epoll/ { r += $1 }
+            END { ns = step; sub(/.*server CPU /, "", ns); sub(/ ns.*/, "", ns); if (ns == step) ns = "-";
+                  s = step; sub(/^[^:]*: /, "", s); sub(/, p99.*/, "", s);
+                  printf "| %s | %.3f | %.3f | %s | %s |\n", c, w / d, r / d, ns, s }' "$WORK/$config/perf-stat.csv" >> "$WORK/syscalls.md" || true
+    done
+fi
+
+if [[ $PROFILE == 1 ]] && command -v perf > /dev/null && [[ " $CONFIGS " == *" tcpchat "* ]]; then
+    # At the median best fan-out rate of the runs above: a loaded server.
+    best=$(grep '"config":"tcpchat","workload":"fanout"' "$RESULTS" | grep -oE '"best":\{"rate":[0-9.]+' | grep -oE '[0-9.]+$' | sort -n \
+        | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }') || true
+    [[ -n "$best" ]] || best=$PROFILE_RATE
+    log "profile: perf record of the TcpChat server at $best msg/s to 1000 receivers"
+    # Names for JIT-compiled methods: a perf map, and no W^X double mapping (perf cannot read names through it).
+    export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+    record_command "perf record" "DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 <server>; perf record -F 999 -g -p <server pid> -- sleep 6"
+    fanout_under_perf tcpchat "$best" record -F 999 -g -o "$WORK/perf.data"
+    unset DOTNET_PerfMapEnabled DOTNET_EnableWriteXorExecute
+    {
+        cat "$WORK/syscalls.md" 2> /dev/null && echo
+        echo "### Where the TcpChat server's CPU goes"
+        echo
         echo "\`perf record -F 999 -g\` of the TcpChat server (\`--no-history\`) for 6 s while \`tcpchat-bench fanout\` sent $best msg/s"
-        echo "to 1,000 receivers (the median best rate above), after a warm-up. The step itself:"
+        echo "to 1,000 receivers (its median best rate above), after a warm-up. The step:"
         echo
         echo '```'
-        grep -E 'msg/s x 1000' "$WORK/profile-bench.err" | tail -1
+        cat "$WORK/tcpchat/step"
         echo '```'
         echo
-        echo "Where the server's CPU went, by library (\`perf report --sort dso\`): the kernel is the system calls (send, receive,"
-        echo "epoll) and the loopback TCP stack under them; \`[JIT] tid\` / \`perf-<pid>.map\` is compiled C#; libcoreclr is the runtime (GC,"
-        echo "thread pool, locks)."
+        echo "By library (\`perf report --sort dso\`): the kernel is the system calls and the loopback TCP stack under them; JIT-compiled"
+        echo "C# shows as \`perf-<pid>.map\`; libcoreclr is the runtime (GC, thread pool, locks; no symbols in the package)."
         echo
         echo '```'
-        perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2> /dev/null | grep -E '^ +[0-9]' | head -8
+        perf report -i "$WORK/perf.data" --no-children --sort dso --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -8
         echo '```'
         echo
-        echo "Inclusive time of the busiest functions (\`perf report --children\`, callers included), the top 30:"
+        echo "Inclusive time (\`perf report --children\`, callees included), the top 40 named functions:"
         echo
         echo '```'
-        perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -30 | cut -c1-150
+        perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' \
+            | grep -v '\] 0x0000' | head -40 | cut -c1-160 | sed 's/ *$//'
         echo '```'
         echo
-        echo "Self time, the top 25 (\`perf report --no-children\`):"
+        echo "Self time, the top 30 (\`perf report --no-children\`):"
         echo
         echo '```'
-        perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -25 | cut -c1-150
+        perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -30 \
+            | cut -c1-160 | sed 's/ *$//'
         echo '```'
     } > "$PROFILE_MD" || true # (head closes its pipe early: SIGPIPE upstream is expected)
     cp "$WORK/perf.data" "${TMPDIR:-/tmp}/tcpchat-compare-perf.data" 2> /dev/null || true
-    rm -f "/tmp/perf-$PROFILED_PID.map"
+    rm -f "/tmp/perf-$LAST_PERF_PID.map"
+elif [[ -f "$WORK/syscalls.md" ]]; then
+    cp "$WORK/syscalls.md" "$PROFILE_MD"
 fi
 
 # --- the machine, and the report ------------------------------------------------------------------------------------
@@ -302,6 +350,7 @@ fi
 {
     echo "bench/compare.sh $([[ $MODE == full ]] && echo --full)   # CONFIGS=\"$CONFIGS\" WORKLOADS=\"$WORKLOADS\" ROUNDS=$ROUNDS SLOW_ROUNDS=$SLOW_ROUNDS"
     echo "# each run: a fresh server (one of these), then the load generator; <port> and <pid> change every run"
+    echo "# <work>/server and <work>/bench: copies of TcpChat.Server/bin/Release/net10.0 and TcpChat.Bench/bin/Release/net10.0"
     sed -E 's/--port [0-9]+/--port <port>/; s/Ports = [0-9]+//; s/--server-pid [0-9]+/--server-pid <pid>/; s|/tmp/tcpchat-compare\.[A-Za-z0-9]+|<work>|g' "$COMMANDS"
 } > "$WORK/commands.txt.clean"
 

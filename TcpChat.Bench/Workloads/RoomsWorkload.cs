@@ -81,7 +81,8 @@ public static class RoomsWorkload
         string run = Clients.NewRunToken();
         var sink = new Sink();
         var clients = await Clients.ConnectAsync(target, s.Clients,
-            k => ($"{run}{k}", target.Protocol.RoomName($"{run}r{k / s.RoomSize}"), true),
+            // Every client both sends and receives: none is a "publisher" (for NATS, that would mean no subscription).
+            k => ($"{run}{k}", target.Protocol.RoomName($"{run}r{k / s.RoomSize}"), false),
             sink, 16 * 1024, s.Concurrency, progress, $"{s.Clients} clients joining rooms of {s.RoomSize}", cancel);
         try
         {
