@@ -97,7 +97,7 @@ internal sealed partial class ChatHub : IDisposable
             session.SendError(ErrorCode.NotAllowed, "STATS", $"STATS is allowed from {_options.StatsAllowedFrom} only");
             return;
         }
-        string text = Metrics.ToText();
+        string text = Metrics.ToText(Guard.Metrics.Lines());
         session.Send(FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Stats, [], text)));
     }
 

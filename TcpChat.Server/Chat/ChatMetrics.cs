@@ -47,9 +47,10 @@ internal sealed class ChatMetrics : IDisposable
     public Tally ProtocolErrors { get; }
 
     /// <summary>
-    /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>.
+    /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>; <paramref name="more"/> after
+    /// the chat counters (the security counters).
     /// </summary>
-    public string ToText()
+    public string ToText(IEnumerable<(string Name, long Value)> more)
     {
         var (outboxTotal, outboxMax) = _outboxes();
         var lines = new (string Name, long Value)[]
@@ -68,9 +69,12 @@ internal sealed class ChatMetrics : IDisposable
             ("outbox_bytes", outboxTotal),
             ("outbox_max_bytes", outboxMax),
             ("managed_memory_bytes", GC.GetTotalMemory(forceFullCollection: false)),
+            ("managed_committed_bytes", GC.GetGCMemoryInfo().TotalCommittedBytes),
+            ("rss_bytes", Environment.WorkingSet),
+            ("thread_pool_threads", ThreadPool.ThreadCount),
         };
         var text = new StringBuilder();
-        foreach (var (name, value) in lines)
+        foreach (var (name, value) in lines.Concat(more))
             text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         return text.ToString(0, text.Length - 1);
     }

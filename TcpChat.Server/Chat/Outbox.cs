@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 
 namespace TcpChat.Server.Chat;
 
@@ -9,16 +9,29 @@ namespace TcpChat.Server.Chat;
 /// A frame may hold its place in the queue before it may be written (<see cref="Outgoing.Later"/>): a message until it
 /// is stored, a history page until it is read. The writer loop waits there, so the order of the queue is kept.
 /// </summary>
-internal sealed class Outbox(int maxBytes)
+/// <remarks>
+/// Why not a <c>Channel&lt;T&gt;</c>: an unbounded channel holds a 32-slot segment and two operation objects from the
+/// start, about 1.8 KB per connection, which was the largest single cost of an idle connection (docs/benchmarks.md).
+/// This queue is two small arrays, swapped: producers append to one under a short lock, the writer takes the whole
+/// batch at once (one lock per batch, not per frame) and hands back the other. An idle connection keeps at most
+/// <see cref="IdleEntries"/> slots in each; a burst's bigger arrays are let go when the writer next waits.
+/// </remarks>
+internal sealed class Outbox(int maxBytes) : IValueTaskSource
 {
     /// <summary>What a history page counts while it waits to be read; the page's own bytes count once it is.</summary>
     public const int PendingPageBytes = 256;
 
-    private readonly Channel<Outgoing> _channel = Channel.CreateUnbounded<Outgoing>(
-        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
-    private long _bytes;
+    /// <summary>Slots an array may keep while the connection is idle; bigger ones are dropped when the writer waits.</summary>
+    public const int IdleEntries = 4;
 
-    public ChannelReader<Outgoing> Reader => _channel.Reader;
+    private readonly Lock _gate = new();
+    private Outgoing[] _queue = []; // appended to by producers, under _gate
+    private int _count;
+    private Outgoing[] _spare = []; // the writer's: the array the next TakeAll puts in _queue's place
+    private bool _completed;
+    private bool _writerWaiting; // under _gate: the writer is parked on _signal and must be woken once
+    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
+    private long _bytes;
 
     /// <summary>Bytes queued and not yet handed to the socket.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
@@ -30,9 +43,23 @@ internal sealed class Outbox(int maxBytes)
     public Result TryEnqueue(in Outgoing item)
     {
         if (!TryCharge(item.Charged)) return Result.Full;
-        if (_channel.Writer.TryWrite(item)) return Result.Queued;
-        Interlocked.Add(ref _bytes, -item.Charged);
-        return Result.Closed;
+        bool wake;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                Interlocked.Add(ref _bytes, -item.Charged);
+                return Result.Closed;
+            }
+            if (_count == _queue.Length) Array.Resize(ref _queue, Math.Max(4, _count * 2));
+            _queue[_count++] = item;
+            wake = _writerWaiting;
+            _writerWaiting = false;
+        }
+        // Outside the lock; the writer's continuation runs on the thread pool, never on the producer's thread (which
+        // may hold a room's lock).
+        if (wake) _signal.SetResult(true);
+        return Result.Queued;
     }
 
     /// <summary>Counts <paramref name="bytes"/> more against the bound; false (and nothing counted) past it.</summary>
@@ -44,14 +71,60 @@ internal sealed class Outbox(int maxBytes)
     }
 
     /// <summary>
+    /// The writer loop's wait: completes when frames are queued or the outbox is completed. Only the writer calls it,
+    /// and never twice at once.
+    /// </summary>
+    public ValueTask WaitAsync()
+    {
+        lock (_gate)
+        {
+            if (_count > 0 || _completed) return ValueTask.CompletedTask;
+            // Idle: let go of what a burst grew (both arrays are empty now).
+            if (_queue.Length > IdleEntries) _queue = [];
+            if (_spare.Length > IdleEntries) _spare = [];
+            _signal.Reset();
+            _writerWaiting = true;
+            return new ValueTask(this, _signal.Version);
+        }
+    }
+
+    /// <summary>The writer loop takes every queued frame at once; it gives the batch back with <see cref="Return"/>.</summary>
+    public Batch TakeAll()
+    {
+        lock (_gate)
+        {
+            var batch = new Batch(_queue, _count);
+            _queue = _spare;
+            _spare = [];
+            _count = 0;
+            return batch;
+        }
+    }
+
+    /// <summary>A batch written: its slots are cleared (they held frames) and its array is reused.</summary>
+    public void Return(Batch batch)
+    {
+        Array.Clear(batch.Items, 0, batch.Count);
+        _spare = batch.Items;
+    }
+
+    /// <summary>
     /// Closes the outbox to new frames. The writer loop writes what is queued (or drops it, for a slow consumer whose
     /// backlog would never drain), then <see cref="LastFrames"/>, then ends.
     /// </summary>
     public void Complete(ReadOnlyMemory<byte> lastFrames, bool dropBacklog)
     {
-        LastFrames = lastFrames;
-        DropBacklog = dropBacklog;
-        _channel.Writer.TryComplete();
+        bool wake;
+        lock (_gate)
+        {
+            if (_completed) return;
+            LastFrames = lastFrames;
+            DropBacklog = dropBacklog;
+            _completed = true;
+            wake = _writerWaiting;
+            _writerWaiting = false;
+        }
+        if (wake) _signal.SetResult(true);
     }
 
     public ReadOnlyMemory<byte> LastFrames { get; private set; }
@@ -60,6 +133,16 @@ internal sealed class Outbox(int maxBytes)
 
     /// <summary>Called by the writer loop for every frame it takes.</summary>
     public void Taken(int length) => Interlocked.Add(ref _bytes, -length);
+
+    void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _signal.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _signal.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Frames taken from the outbox at once: the first <see cref="Count"/> slots of <see cref="Items"/>.</summary>
+    public readonly record struct Batch(Outgoing[] Items, int Count);
 }
 
 /// <summary>

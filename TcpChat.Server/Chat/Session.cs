@@ -28,7 +28,7 @@ internal sealed class Session : IHistoryClient
     private readonly ILogger _log;
     private readonly FrameParser _parser;
     private readonly CancellationTokenSource _abort = new(); // cut: the writer loop stops waiting for pending frames
-    private readonly WriteDeadline _writeDeadline; // Chat:WriteTimeoutSeconds, for each flush of the writer loop
+    private long _flushSince; // when the writer loop's flush in progress began (TickCount64); 0: none in progress
     private int _closing;
     private string _quitReason = "connection closed";
     private long _lastHeard;
@@ -45,15 +45,20 @@ internal sealed class Session : IHistoryClient
         Id = Interlocked.Increment(ref _nextId);
         Remote = socket.RemoteEndPoint as IPEndPoint;
         _stream = stream ?? new NetworkStream(socket, ownsSocket: false);
-        // Zero-byte reads: an idle connection holds no read buffer while it waits.
-        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, useZeroByteReads: true));
-        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 4096));
+        _input = PipeReader.Create(_stream, ReaderOptions);
+        _output = PipeWriter.Create(_stream, WriterOptions);
         _outbox = new Outbox(options.OutboxBytes);
         _parser = new FrameParser(Grammar.ClientToServer, options.MaxLine, options.MaxPayload);
         _lastHeard = Environment.TickCount64;
         Guard = new SessionGuard(this, hub.Guard, _parser, options);
-        _writeDeadline = new WriteDeadline(TimeSpan.FromSeconds(options.WriteTimeoutSeconds));
     }
+
+    // Zero-byte reads: an idle connection holds no read buffer while it waits. Shared: the options are immutable.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 4096, useZeroByteReads: true);
+    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4096);
+
+    /// <summary>The writer loop flushes at least this often, so that the write deadline measures progress, not a whole backlog.</summary>
+    public const int FlushChunkBytes = 64 * 1024;
 
     /// <summary>This connection's defences: registration, limits, flood control, passwords (Security/).</summary>
     public SessionGuard Guard { get; }
@@ -78,7 +83,7 @@ internal sealed class Session : IHistoryClient
     public async Task RunAsync(CancellationToken stopping)
     {
         _log.LogInformation("Connected {Remote} (#{Id})", Remote, Id);
-        Task writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        Task writer = WriteLoopAsync(); // it runs until its first wait: the outbox is empty
         try
         {
             if (Guard.Admit())
@@ -197,9 +202,15 @@ internal sealed class Session : IHistoryClient
     /// <summary>Counts the client as heard until <paramref name="tick"/>: the server is the one not reading until then.</summary>
     public void HeardUntil(long tick) => Volatile.Write(ref _lastHeard, Math.Max(Volatile.Read(ref _lastHeard), tick));
 
-    /// <summary>Called by the hub's keepalive sweep.</summary>
+    /// <summary>Called by the hub's sweep: keepalive, and the write deadline (Chat:WriteTimeoutSeconds).</summary>
     public void CheckAlive(long now, long pingMs)
     {
+        long flushSince = Volatile.Read(ref _flushSince);
+        if (flushSince != 0 && now - flushSince >= (long)(_options.WriteTimeoutSeconds * 1000))
+        {
+            WriteTimedOut();
+            return;
+        }
         long silent = now - Volatile.Read(ref _lastHeard);
         if (silent >= 2 * pingMs)
         {
@@ -269,14 +280,17 @@ internal sealed class Session : IHistoryClient
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbox.Reader;
         long frames = 0, bytes = 0;
         try
         {
-            while (await reader.WaitToReadAsync())
+            while (true)
             {
-                while (reader.TryRead(out Outgoing item))
+                await _outbox.WaitAsync();
+                Outbox.Batch batch = _outbox.TakeAll();
+                if (batch.Count == 0) break; // completed, and everything before was written
+                for (int i = 0; i < batch.Count; i++)
                 {
+                    Outgoing item = batch.Items[i];
                     ReadOnlyMemory<byte> frame = item.Frame;
                     if (item.Later is { } later && !_outbox.DropBacklog)
                     {
@@ -293,17 +307,19 @@ internal sealed class Session : IHistoryClient
                     _output.Write(frame.Span);
                     frames++;
                     bytes += frame.Length;
-                    if (_output.UnflushedBytes >= WriteDeadline.ChunkBytes && await FlushAsync()) return;
+                    if (_output.UnflushedBytes >= FlushChunkBytes && await FlushAsync()) return;
                 }
+                _outbox.Return(batch);
                 // Counted once per batch, not per frame: the counters are shared by every connection.
                 _hub.Metrics.MessagesOut.Add(frames);
                 _hub.Metrics.BytesOut.Add(bytes);
                 frames = bytes = 0;
-                if (await FlushAsync()) return;
+                if (_output.UnflushedBytes > 0 && await FlushAsync()) return;
             }
             if (!_outbox.LastFrames.IsEmpty)
             {
-                await _output.WriteAsync(_outbox.LastFrames);
+                _output.Write(_outbox.LastFrames.Span);
+                if (await FlushAsync()) return;
             }
             _socket.Shutdown(SocketShutdown.Send);
         }
@@ -314,27 +330,34 @@ internal sealed class Session : IHistoryClient
     }
 
     /// <summary>
-    /// Flushes within the write deadline (Chat:WriteTimeoutSeconds). True when the writer loop is done: the peer is gone,
-    /// or it took in nothing for that long and is closed as a slow consumer.
+    /// Flushes, under the write deadline that the hub's sweep checks (<see cref="CheckAlive"/>). True when the writer
+    /// loop is done: the peer is gone, or it took in nothing for that long and was closed as a slow consumer.
     /// </summary>
     private async ValueTask<bool> FlushAsync()
     {
-        CancellationToken deadline = _writeDeadline.Start();
+        Volatile.Write(ref _flushSince, Math.Max(1, Environment.TickCount64));
         try
         {
-            return (await _output.FlushAsync(deadline)).IsCompleted;
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            _hub.Metrics.SlowConsumers.Add(1);
-            Guard.Metrics.WriteTimeouts.Add(1);
-            Close(ErrorCode.SlowConsumer, FormattableString.Invariant($"a write did not finish in {_options.WriteTimeoutSeconds} seconds: reading too slowly"),
-                "slow consumer", dropBacklog: true);
-            return true;
+            FlushResult result = await _output.FlushAsync();
+            return result.IsCompleted || result.IsCanceled;
         }
         finally
         {
-            _writeDeadline.Stop();
+            Volatile.Write(ref _flushSince, 0);
         }
+    }
+
+    /// <summary>
+    /// A flush has not finished within Chat:WriteTimeoutSeconds: the client stopped reading. Closed as a slow consumer;
+    /// the flush is cancelled, and what it held is dropped.
+    /// </summary>
+    private void WriteTimedOut()
+    {
+        if (IsClosing && _outbox.DropBacklog) return; // already cut
+        _hub.Metrics.SlowConsumers.Add(1);
+        Guard.Metrics.WriteTimeouts.Add(1);
+        Close(ErrorCode.SlowConsumer, FormattableString.Invariant($"a write did not finish in {_options.WriteTimeoutSeconds} seconds: reading too slowly"),
+            "slow consumer", dropBacklog: true);
+        _output.CancelPendingFlush();
     }
 }

@@ -145,10 +145,14 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         finally { _running.TryRemove(session, out _); }
     }
 
-    /// <summary>Keepalive: a few times per ping period, PING the silent and close the dead.</summary>
+    /// <summary>
+    /// Keepalive and write deadlines: a few times per ping period (and per write timeout), PING the silent, close the
+    /// dead and the stuck. One timer for the server, none per connection.
+    /// </summary>
     private async Task SweepAsync(CancellationToken stopping)
     {
-        var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.PingSeconds * 1000 / 4, 100, 5000));
+        double shortest = Math.Min(_options.PingSeconds * 1000.0, _options.WriteTimeoutSeconds * 1000.0);
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(shortest / 4, 100, 5000));
         using var timer = new PeriodicTimer(period);
         try
         {

@@ -188,6 +188,18 @@ internal sealed class SecurityMetrics : IDisposable
     public ChatMetrics.Tally PasswordFailures { get; }
     public ChatMetrics.Tally WriteTimeouts { get; }
 
+    /// <summary>The counters as STATS lists them, after the chat counters.</summary>
+    public IEnumerable<(string Name, long Value)> Lines() =>
+    [
+        ("refused_connections", RefusedConnections.Total),
+        ("registration_timeouts", RegistrationTimeouts.Total),
+        ("foreign_protocols", ForeignProtocols.Total),
+        ("rate_limited", RateLimited.Total),
+        ("fake_lag", FakeLag.Total),
+        ("password_failures", PasswordFailures.Total),
+        ("write_timeouts", WriteTimeouts.Total),
+    ];
+
     private ChatMetrics.Tally Tally(string name, string description) => new(_meter.CreateCounter<long>(name, description: description));
 
     public void Dispose() => _meter.Dispose();

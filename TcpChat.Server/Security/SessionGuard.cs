@@ -170,6 +170,7 @@ internal sealed class SessionGuard : IDisposable
             _parser.MaxLine = _chat.MaxLine;
             _parser.MaxPayload = _chat.MaxPayload;
             _registrationClock?.Dispose();
+            _registrationClock = null; // a disposed timer still holds its queue entry: let it go with the timer
         }
     }
 

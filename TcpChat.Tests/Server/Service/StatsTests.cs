@@ -26,8 +26,11 @@ public sealed class StatsTests
         Assert.True(stats["frames_in"] >= 3); // two NICKs and a SEND at least
         Assert.True(stats["bytes_in"] >= "NICK alice\nNICK bob\nSEND #lobby :hello\n".Length);
         Assert.True(stats["frames_out"] > 0);
-        foreach (string name in new[] { "slow_consumers", "stale_connections", "protocol_errors", "outbox_bytes", "outbox_max_bytes", "uptime_seconds" })
+        foreach (string name in new[] { "slow_consumers", "stale_connections", "protocol_errors", "outbox_bytes", "outbox_max_bytes", "uptime_seconds",
+                     "refused_connections", "registration_timeouts", "foreign_protocols", "rate_limited", "fake_lag", "password_failures", "write_timeouts" })
             Assert.True(stats.ContainsKey(name), name);
+        Assert.True(stats["rss_bytes"] > stats["managed_committed_bytes"] / 2, "rss_bytes is the process's resident memory");
+        Assert.True(stats["thread_pool_threads"] > 0);
     }
 
     [Fact]
@@ -41,6 +44,22 @@ public sealed class StatsTests
         await using var insider = await TestClient.ConnectAsync(server.Port, from: "127.0.0.2");
         insider.Send("STATS\n");
         Assert.StartsWith("uptime_seconds ", (await insider.ExpectAsync("STATS")).Text);
+    }
+
+    [Fact]
+    public async Task StatsCountsTheDefencesThatFired()
+    {
+        await using var server = await InProcessServer.StartAsync();
+        await using (var browser = await server.ConnectAsync())
+        {
+            browser.Send("GET / HTTP/1.1\r\nHost: chat\r\n\r\n");
+            await browser.ExpectAsync("ERR");
+        }
+        await using var operatorClient = await server.ConnectAsync();
+        operatorClient.Send("STATS\n");
+        var stats = Parse((await operatorClient.ExpectAsync("STATS")).Text!);
+        Assert.Equal(1, stats["foreign_protocols"]);
+        Assert.Equal(0, stats["rate_limited"]);
     }
 
     [Fact]
