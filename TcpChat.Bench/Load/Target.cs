@@ -44,10 +44,13 @@ public static class Clients
 
     /// <param name="spec">For client i: its nick, its room, whether it publishes.</param>
     /// <param name="concurrency">Clients connecting and joining at once: bounds the JOIN storm a big room makes.</param>
+    /// <param name="first">The index of the first of these clients, when they are the later part of a bigger set.</param>
+    /// <param name="ofAll">The size of that set (source addresses are spread over it); <paramref name="count"/> when 0.</param>
     public static async Task<BenchConnection[]> ConnectAsync(Target target, int count,
         Func<int, (string Nick, string Room, bool Publisher)> spec, IMessageSink sink, int bufferSize, int concurrency,
-        ProgressLine progress, string what, CancellationToken cancel, TimeSpan? readyTimeout = null)
+        ProgressLine progress, string what, CancellationToken cancel, TimeSpan? readyTimeout = null, int first = 0, int ofAll = 0)
     {
+        if (ofAll == 0) ofAll = count;
         var connections = new BenchConnection?[count];
         var slots = new SemaphoreSlim(concurrency);
         int ready = 0;
@@ -59,8 +62,8 @@ public static class Clients
             await slots.WaitAsync(failed.Token);
             try
             {
-                var (nick, room, publisher) = spec(i);
-                var c = await BenchConnection.ConnectAsync(target.EndPoint, target.SourceOf(i, count), target.Protocol, i, nick,
+                var (nick, room, publisher) = spec(first + i);
+                var c = await BenchConnection.ConnectAsync(target.EndPoint, target.SourceOf(first + i, ofAll), target.Protocol, first + i, nick,
                     room, publisher, sink, bufferSize, failed.Token);
                 connections[i] = c;
                 if (await Task.WhenAny(c.Ready, Task.Delay(timeout, failed.Token)) != c.Ready)
