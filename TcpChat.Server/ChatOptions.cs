@@ -42,6 +42,12 @@ public sealed class ChatOptions
     /// <summary>A write to a client (at most 64 KiB) that has not finished this long after it started: a slow consumer, closed.</summary>
     public double WriteTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// After a burst of at least 1,000 new connections, once none has come for this long, compact the heap and give the
+    /// free memory back to the system (Hosting/MemoryTrimmer.cs); 0: never.
+    /// </summary>
+    public double TrimMemoryAfterSeconds { get; set; } = 10;
+
     /// <summary>How many rooms one connection may be in at once.</summary>
     public int MaxRoomsPerUser { get; set; } = 100;
 
@@ -90,6 +96,7 @@ public sealed class ChatOptions
         if (OutboxBytes < minOutbox) yield return $"OutboxBytes must be at least 2 x (MaxPayload + MaxLine) = {minOutbox} (got {OutboxBytes})";
         if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
         if (WriteTimeoutSeconds is <= 0 or > 3600) yield return $"WriteTimeoutSeconds must be above 0 and at most 3600 (got {WriteTimeoutSeconds})";
+        if (TrimMemoryAfterSeconds is < 0 or > 86400) yield return $"TrimMemoryAfterSeconds must be 0 (never) to 86400 (got {TrimMemoryAfterSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
         if (TlsPort is < 0 or > 65535) yield return $"TlsPort must be 0-65535 (got {TlsPort})";

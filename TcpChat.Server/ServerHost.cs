@@ -26,6 +26,7 @@ public static class ServerHost
         ["--outbox-bytes"] = ("Chat:OutboxBytes", "bytes queued for a client before it is a slow consumer"),
         ["--close-timeout"] = ("Chat:CloseTimeoutSeconds", "seconds the last frames of a closing connection may take"),
         ["--write-timeout"] = ("Chat:WriteTimeoutSeconds", "seconds a write to a client may take before it is a slow consumer"),
+        ["--trim-memory-after"] = ("Chat:TrimMemoryAfterSeconds", "after a burst of 1,000+ connections, seconds without one before memory is given back; 0: never"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
         ["--max-connections"] = ("Chat:MaxConnections", "connections held at once"),
         [TlsFlag] = ("Chat:Tls", "the main port speaks TLS (a switch: Chat:Tls=true); needs --tls-cert and --tls-key"),

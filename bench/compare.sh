@@ -26,13 +26,15 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 PROFILE=${PROFILE:-1}
 QUIET_WAIT=${QUIET_WAIT:-60}   # seconds to wait, before each run, for the machine to be idle (others' builds skew figures)
+# Idle memory is read 15 s after each half of the connections has joined: idle by then, and past the 10 s after which
+# TcpChat gives back the memory a burst of connections grew (Chat:TrimMemoryAfterSeconds). Every server gets the same wait.
 if [[ $MODE == quick ]]; then
     ROUNDS=${ROUNDS:-2}               # fan-out and latency
     SLOW_ROUNDS=${SLOW_ROUNDS:-1}     # rooms, idle, growth
     FANOUT_ARGS=${FANOUT_ARGS:-"--receivers 1000 --step-seconds 2 --refine 2 --warmup-seconds 1"}
     LATENCY_ARGS=${LATENCY_ARGS:-"--receivers 1000 --rate 200 --seconds 5 --warmup-seconds 1"}
     ROOMS_ARGS=${ROOMS_ARGS:-"--clients 2000 --room-size 10 --interval 2 --seconds 10 --warmup-seconds 2"}
-    IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 3 --per-address 5000"}
+    IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 15 --per-address 5000"}
     GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 100,1000,5000 --step-seconds 1 --refine 1 --warmup-seconds 0.5"}
     SLOW_CONFIGS=${SLOW_CONFIGS:-"tcpchat ngircd inspircd nats"} # growth and rooms: TcpChat with history only in --full
 else
@@ -41,7 +43,7 @@ else
     FANOUT_ARGS=${FANOUT_ARGS:-"--receivers 1000 --step-seconds 3 --refine 3 --warmup-seconds 2"}
     LATENCY_ARGS=${LATENCY_ARGS:-"--receivers 1000 --rate 200 --seconds 20 --warmup-seconds 2"}
     ROOMS_ARGS=${ROOMS_ARGS:-"--clients 10000 --room-size 10 --interval 10 --seconds 30"}
-    IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 5 --per-address 5000"}
+    IDLE_ARGS=${IDLE_ARGS:-"--connections 10000 --room-size 10 --settle-seconds 15 --per-address 5000"}
     GROWTH_ARGS=${GROWTH_ARGS:-"--receivers 10,100,1000,5000 --step-seconds 2 --refine 2 --warmup-seconds 1"}
     SLOW_CONFIGS=${SLOW_CONFIGS:-$CONFIGS}
 fi

@@ -35,6 +35,7 @@ internal sealed class ChatMetrics : IDisposable
         SlowConsumers = new Tally(_meter.CreateCounter<long>("tcpchat.slow_consumers", description: "connections closed for a full outbox or a stuck write"));
         StaleConnections = new Tally(_meter.CreateCounter<long>("tcpchat.stale_connections", description: "connections closed for silence"));
         ProtocolErrors = new Tally(_meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames"));
+        MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections"));
     }
 
     public Tally ConnectionsTotal { get; }
@@ -45,6 +46,7 @@ internal sealed class ChatMetrics : IDisposable
     public Tally SlowConsumers { get; }
     public Tally StaleConnections { get; }
     public Tally ProtocolErrors { get; }
+    public Tally MemoryTrims { get; }
 
     /// <summary>
     /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>; <paramref name="more"/> after
@@ -72,6 +74,7 @@ internal sealed class ChatMetrics : IDisposable
             ("managed_committed_bytes", GC.GetGCMemoryInfo().TotalCommittedBytes),
             ("rss_bytes", Environment.WorkingSet),
             ("thread_pool_threads", ThreadPool.ThreadCount),
+            ("memory_trims", MemoryTrims.Total),
         };
         var text = new StringBuilder();
         foreach (var (name, value) in lines.Concat(more))

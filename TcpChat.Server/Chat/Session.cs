@@ -80,8 +80,10 @@ internal sealed class Session : IHistoryClient
 
     public long OutboxBytes => _outbox.Bytes;
 
-    public async Task RunAsync(CancellationToken stopping)
+    /// <param name="ended">Called last, when everything about the connection is over.</param>
+    public async Task RunAsync(Action<Session> ended)
     {
+        await Task.Yield(); // the accept loop goes on while this connection starts
         _log.LogInformation("Connected {Remote} (#{Id})", Remote, Id);
         Task writer = WriteLoopAsync(); // it runs until its first wait: the outbox is empty
         try
@@ -116,6 +118,7 @@ internal sealed class Session : IHistoryClient
             await writer.ContinueWith(_ => { }, TaskScheduler.Default);
             _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
                 Nick is null ? "" : " " + Nick, _quitReason);
+            ended(this);
         }
     }
 
@@ -225,6 +228,11 @@ internal sealed class Session : IHistoryClient
     }
 
     /// <summary>Read, parse every complete frame, handle it, <c>AdvanceTo(consumed, examined)</c>.</summary>
+    /// <remarks>
+    /// The frames of a read are handled by <see cref="HandleFramesAsync"/>, which completes at once unless flood control
+    /// or a password check makes it wait: an idle connection, parked on <c>ReadAsync</c> here, holds only this loop's
+    /// small state, not the parsing state (the state machine of an async method is allocated only when it first waits).
+    /// </remarks>
     private async Task ReadLoopAsync()
     {
         while (!IsClosing)
@@ -243,44 +251,57 @@ internal sealed class Session : IHistoryClient
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 continue;
             }
-
-            SequencePosition consumed = buffer.Start;
-            SequencePosition examined = buffer.Start;
-            while (!IsClosing)
-            {
-                ParseStatus status = _parser.TryParse(buffer, out consumed, out examined, out Frame frame, out ProtocolError error);
-                if (status == ParseStatus.NeedMoreData) break;
-                if (status == ParseStatus.FatalError)
-                {
-                    _hub.Metrics.ProtocolErrors.Add(1);
-                    _log.LogDebug("Protocol error from #{Id}: {Code} {Message}", Id, error.Code, error.Message);
-                    Close(error.Code, error.Message, "protocol error", verb: error.Verb);
-                    return;
-                }
-                // Flood control: a refused line costs as much as a frame.
-                if (!await Guard.PaceAsync(status == ParseStatus.Frame ? SessionGuard.CostOf(frame) : 1)) return;
-                if (status == ParseStatus.Error)
-                {
-                    _hub.Metrics.ProtocolErrors.Add(1);
-                    SendError(error.Code, error.Verb, error.Message);
-                }
-                else
-                {
-                    _hub.Metrics.MessagesIn.Add(1);
-                    _hub.Handle(this, frame);
-                    await Guard.AfterFrameAsync();
-                }
-                buffer = buffer.Slice(consumed);
-            }
-            _unconsumed = buffer.Slice(consumed).Length;
-            _input.AdvanceTo(consumed, examined);
-            if (result.IsCompleted) return;
+            bool completed = result.IsCompleted; // (no ReadResult nor buffer is kept across the wait below)
+            var handled = await HandleFramesAsync(buffer);
+            if (!handled.Go) return;
+            _unconsumed = handled.Unconsumed;
+            _input.AdvanceTo(handled.Consumed, handled.Examined);
+            if (completed) return;
         }
     }
 
+    /// <summary>Handles every complete frame of <paramref name="buffer"/>; <c>Go</c> is false when the session must end.</summary>
+    private async ValueTask<(bool Go, SequencePosition Consumed, SequencePosition Examined, long Unconsumed)> HandleFramesAsync(
+        ReadOnlySequence<byte> buffer)
+    {
+        SequencePosition consumed = buffer.Start;
+        SequencePosition examined = buffer.Start;
+        while (!IsClosing)
+        {
+            ParseStatus status = _parser.TryParse(buffer, out consumed, out examined, out Frame frame, out ProtocolError error);
+            if (status == ParseStatus.NeedMoreData) break;
+            if (status == ParseStatus.FatalError)
+            {
+                _hub.Metrics.ProtocolErrors.Add(1);
+                _log.LogDebug("Protocol error from #{Id}: {Code} {Message}", Id, error.Code, error.Message);
+                Close(error.Code, error.Message, "protocol error", verb: error.Verb);
+                return (false, consumed, examined, 0);
+            }
+            // Flood control: a refused line costs as much as a frame.
+            if (!await Guard.PaceAsync(status == ParseStatus.Frame ? SessionGuard.CostOf(frame) : 1)) return (false, consumed, examined, 0);
+            if (status == ParseStatus.Error)
+            {
+                _hub.Metrics.ProtocolErrors.Add(1);
+                SendError(error.Code, error.Verb, error.Message);
+            }
+            else
+            {
+                _hub.Metrics.MessagesIn.Add(1);
+                _hub.Handle(this, frame);
+                await Guard.AfterFrameAsync();
+            }
+            buffer = buffer.Slice(consumed);
+        }
+        return (true, consumed, examined, buffer.Slice(consumed).Length);
+    }
+
+    /// <remarks>
+    /// Like the reader loop, split in two so that an idle connection, parked on <see cref="Outbox.WaitAsync"/>, holds only
+    /// this loop's small state: <see cref="WriteBatchAsync"/> completes at once unless a flush or a message being stored
+    /// makes it wait.
+    /// </remarks>
     private async Task WriteLoopAsync()
     {
-        long frames = 0, bytes = 0;
         try
         {
             while (true)
@@ -288,33 +309,7 @@ internal sealed class Session : IHistoryClient
                 await _outbox.WaitAsync();
                 Outbox.Batch batch = _outbox.TakeAll();
                 if (batch.Count == 0) break; // completed, and everything before was written
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    Outgoing item = batch.Items[i];
-                    ReadOnlyMemory<byte> frame = item.Frame;
-                    if (item.Later is { } later && !_outbox.DropBacklog)
-                    {
-                        if (!later.IsCompleted)
-                        {
-                            // Not stored (or read) yet: send what came before it, then wait, keeping the order.
-                            if (_output.UnflushedBytes > 0 && await FlushAsync()) return;
-                            await later.WaitAsync(_abort.Token);
-                        }
-                        frame = later.Result;
-                    }
-                    _outbox.Taken(item.Charged + (item.PageCharged ? frame.Length : 0));
-                    if (_outbox.DropBacklog || frame.IsEmpty) continue;
-                    _output.Write(frame.Span);
-                    frames++;
-                    bytes += frame.Length;
-                    if (_output.UnflushedBytes >= FlushChunkBytes && await FlushAsync()) return;
-                }
-                _outbox.Return(batch);
-                // Counted once per batch, not per frame: the counters are shared by every connection.
-                _hub.Metrics.MessagesOut.Add(frames);
-                _hub.Metrics.BytesOut.Add(bytes);
-                frames = bytes = 0;
-                if (_output.UnflushedBytes > 0 && await FlushAsync()) return;
+                if (await WriteBatchAsync(batch)) return;
             }
             if (!_outbox.LastFrames.IsEmpty)
             {
@@ -327,6 +322,38 @@ internal sealed class Session : IHistoryClient
         {
             // The peer went away or the socket was cut after the close deadline.
         }
+    }
+
+    /// <summary>Writes a batch of the outbox and flushes it; true when the writer loop is done.</summary>
+    private async ValueTask<bool> WriteBatchAsync(Outbox.Batch batch)
+    {
+        long frames = 0, bytes = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            Outgoing item = batch.Items[i];
+            ReadOnlyMemory<byte> frame = item.Frame;
+            if (item.Later is { } later && !_outbox.DropBacklog)
+            {
+                if (!later.IsCompleted)
+                {
+                    // Not stored (or read) yet: send what came before it, then wait, keeping the order.
+                    if (_output.UnflushedBytes > 0 && await FlushAsync()) return true;
+                    await later.WaitAsync(_abort.Token);
+                }
+                frame = later.Result;
+            }
+            _outbox.Taken(item.Charged + (item.PageCharged ? frame.Length : 0));
+            if (_outbox.DropBacklog || frame.IsEmpty) continue;
+            _output.Write(frame.Span);
+            frames++;
+            bytes += frame.Length;
+            if (_output.UnflushedBytes >= FlushChunkBytes && await FlushAsync()) return true;
+        }
+        _outbox.Return(batch);
+        // Counted once per batch, not per frame: the counters are shared by every connection.
+        _hub.Metrics.MessagesOut.Add(frames);
+        _hub.Metrics.BytesOut.Add(bytes);
+        return _output.UnflushedBytes > 0 && await FlushAsync();
     }
 
     /// <summary>

@@ -22,6 +22,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private readonly ILogger _log = loggers.CreateLogger("TcpChat.Server");
     private readonly ILogger _sessionLog = loggers.CreateLogger<Session>();
     private readonly ConcurrentDictionary<Session, Task> _running = new();
+    private readonly MemoryTrimmer _trimmer = new(options.Value.TrimMemoryAfterSeconds, hub.Metrics);
     private Socket? _socket;
     private Socket? _tlsSocket;
     private X509Certificate2? _certificate;
@@ -84,22 +85,25 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 Socket client = await listener.AcceptAsync(stopping);
                 client.NoDelay = true;
                 if (tls) _ = StartTlsAsync(client, stopping);
-                else Start(client, stream: null, stopping);
+                else Start(client, stream: null);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
         catch (Exception e) when (e is ObjectDisposedException or SocketException && stopping.IsCancellationRequested) { }
     }
 
-    private void Start(Socket client, Stream? stream, CancellationToken stopping)
+    private void Start(Socket client, Stream? stream)
     {
+        _trimmer.Accepted();
         var session = new Session(client, stream, hub, _options, _sessionLog);
         if (!hub.TryAdd(session))
         {
             _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full (MaxConnections={_options.MaxConnections})");
             return;
         }
-        _running[session] = RunAsync(session, stopping);
+        // Listed before it starts, so that the end of a very short session never comes before it is listed.
+        _running[session] = Task.CompletedTask;
+        _running.TryUpdate(session, session.RunAsync(Ended), Task.CompletedTask);
     }
 
     /// <summary>
@@ -127,7 +131,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 ServerCertificate = _certificate,
                 ClientCertificateRequired = false,
             }, deadline.Token);
-            Start(client, tls, stopping);
+            Start(client, tls);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException
                                       or System.Security.Authentication.AuthenticationException)
@@ -138,25 +142,26 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         }
     }
 
-    private async Task RunAsync(Session session, CancellationToken stopping)
-    {
-        await Task.Yield(); // the accept loop goes on while this connection starts
-        try { await session.RunAsync(stopping); }
-        finally { _running.TryRemove(session, out _); }
-    }
+    private void Ended(Session session) => _running.TryRemove(session, out _);
 
     /// <summary>
-    /// Keepalive and write deadlines: a few times per ping period (and per write timeout), PING the silent, close the
-    /// dead and the stuck. One timer for the server, none per connection.
+    /// Keepalive, write deadlines, memory: a few times per ping period (and per write timeout, and per trim delay), PING
+    /// the silent, close the dead and the stuck, give memory back after a burst. One timer for the server, none per connection.
     /// </summary>
     private async Task SweepAsync(CancellationToken stopping)
     {
         double shortest = Math.Min(_options.PingSeconds * 1000.0, _options.WriteTimeoutSeconds * 1000.0);
+        if (_options.TrimMemoryAfterSeconds > 0) shortest = Math.Min(shortest, _options.TrimMemoryAfterSeconds * 1000.0);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(shortest / 4, 100, 5000));
         using var timer = new PeriodicTimer(period);
         try
         {
-            while (await timer.WaitForNextTickAsync(stopping)) hub.Sweep();
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                hub.Sweep();
+                if (_trimmer.TrimIfQuiet(Environment.TickCount64))
+                    _log.LogInformation("Gave memory back after a burst of connections: {Rss} MB resident", Environment.WorkingSet >> 20);
+            }
         }
         catch (OperationCanceledException) { }
     }

@@ -37,6 +37,7 @@ public sealed class ProcessTests
     [InlineData("--default-room", "lobby", "DefaultRoom must be a room name")]
     [InlineData("--ping", "soon", "bad setting")]
     [InlineData("--outbox-bytes", "100000", "OutboxBytes must be at least 2 x (MaxPayload + MaxLine) = 139264")]
+    [InlineData("--trim-memory-after", "-1", "TrimMemoryAfterSeconds must be 0 (never) to 86400")]
     public async Task BadSettingIsOneClearLineAndExitCodeTwo(string flag, string value, string expected)
     {
         var (code, output) = await RunServerAsync(flag, value);
