@@ -13,8 +13,9 @@ namespace TcpChat.Server.Chat;
 /// Why not a <c>Channel&lt;T&gt;</c>: an unbounded channel holds a 32-slot segment and two operation objects from the
 /// start, about 1.8 KB per connection, which was the largest single cost of an idle connection (docs/benchmarks.md).
 /// This queue is two small arrays, swapped: producers append to one under a short lock, the writer takes the whole
-/// batch at once (one lock per batch, not per frame) and hands back the other. An idle connection keeps at most
-/// <see cref="IdleEntries"/> slots in each; a burst's bigger arrays are let go when the writer next waits.
+/// batch at once (one lock per batch, not per frame) and hands back the other. The arrays keep the size a busy
+/// connection's batches need; the server's sweep calls <see cref="TrimIfIdle"/>, which shrinks them to at most
+/// <see cref="IdleEntries"/> slots once a connection has had nothing to write for a whole sweep period.
 /// </remarks>
 internal sealed class Outbox(int maxBytes) : IValueTaskSource
 {
@@ -30,6 +31,7 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
     private Outgoing[] _spare = []; // the writer's: the array the next TakeAll puts in _queue's place
     private bool _completed;
     private bool _writerWaiting; // under _gate: the writer is parked on _signal and must be woken once
+    private bool _busy; // under _gate: a frame was queued since the last TrimIfIdle
     private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
     private long _bytes;
 
@@ -53,6 +55,7 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
             }
             if (_count == _queue.Length) Array.Resize(ref _queue, Math.Max(4, _count * 2));
             _queue[_count++] = item;
+            _busy = true;
             wake = _writerWaiting;
             _writerWaiting = false;
         }
@@ -79,12 +82,25 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
         lock (_gate)
         {
             if (_count > 0 || _completed) return ValueTask.CompletedTask;
-            // Idle: let go of what a burst grew (both arrays are empty now).
-            if (_queue.Length > IdleEntries) _queue = [];
-            if (_spare.Length > IdleEntries) _spare = [];
             _signal.Reset();
             _writerWaiting = true;
             return new ValueTask(this, _signal.Version);
+        }
+    }
+
+    /// <summary>
+    /// From the sweep: when nothing was queued since the last call and the writer is parked (so neither array is in use),
+    /// lets go of arrays a burst grew. A busy connection keeps its arrays: regrowing them for every batch would cost more.
+    /// </summary>
+    public void TrimIfIdle()
+    {
+        lock (_gate)
+        {
+            bool idle = !_busy && _writerWaiting && _count == 0;
+            _busy = false;
+            if (!idle) return;
+            if (_queue.Length > IdleEntries) _queue = [];
+            if (_spare.Length > IdleEntries) _spare = [];
         }
     }
 
@@ -131,8 +147,8 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
 
     public bool DropBacklog { get; private set; }
 
-    /// <summary>Called by the writer loop for every frame it takes.</summary>
-    public void Taken(int length) => Interlocked.Add(ref _bytes, -length);
+    /// <summary>Called by the writer loop for the frames it took (once per batch: the count is shared with producers).</summary>
+    public void Taken(long length) => Interlocked.Add(ref _bytes, -length);
 
     void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
 
