@@ -38,6 +38,9 @@ public sealed class InProcessServer : IAsyncDisposable
         "--flood-burst", "1000000",
         "--flood-rate", "1000000",
         "--max-new-accounts-per-address", "1000000",
+        // No memory trim: it is a blocking, compacting collection of the whole process, and the test process holds
+        // every in-process server of the run (MemoryTrimTests turns it on for its own server, alone).
+        "--trim-memory-after", "0",
     ];
 
     /// <param name="flags">Command-line flags, e.g. <c>"--outbox-bytes", "4096"</c>; they win over <see cref="GenerousLimits"/>.</param>

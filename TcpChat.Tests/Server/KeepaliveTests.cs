@@ -22,7 +22,8 @@ public sealed class KeepaliveTests
     [Fact]
     public async Task ClientThatAnswersPingStaysConnected()
     {
-        await using var server = await InProcessServer.StartAsync("--ping", "1");
+        // 2 s: the client's answer may take a while on a loaded machine; a timeout would need 4 s of silence.
+        await using var server = await InProcessServer.StartAsync("--ping", "2");
         await using var client = await server.RegisterAsync("alive");
         for (int i = 0; i < 3; i++)
         {
