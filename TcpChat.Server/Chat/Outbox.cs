@@ -22,7 +22,7 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
     /// <summary>What a history page counts while it waits to be read; the page's own bytes count once it is.</summary>
     public const int PendingPageBytes = 256;
 
-    /// <summary>Slots an array may keep while the connection is idle; bigger ones are dropped when the writer waits.</summary>
+    /// <summary>Slots an array may keep while the connection is idle; <see cref="TrimIfIdle"/> drops bigger ones.</summary>
     public const int IdleEntries = 4;
 
     private readonly Lock _gate = new();

@@ -34,7 +34,7 @@ internal static class ServerInsight
         {
             if (clock.Elapsed > limit)
                 throw new Xunit.Sdk.XunitException($"waited {limit.TotalSeconds:0} s for {what}; {state?.Invoke() ?? "it never came"}");
-            await Task.Delay(20);
+            await Task.Delay(20); // how often the condition is looked at, not a wait for time to pass
         }
     }
 
