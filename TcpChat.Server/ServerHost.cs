@@ -7,13 +7,14 @@ using TcpChat.Server.Chat;
 using TcpChat.Server.Hosting;
 using TcpChat.Server.History;
 using TcpChat.Server.Security;
+using TcpChat.Server.Web;
 
 namespace TcpChat.Server;
 
 /// <summary>Builds and runs the server's Generic Host. Tests build it in-process with the same code.</summary>
 public static class ServerHost
 {
-    /// <summary>Friendly command-line flags, each a name for a key of the "Chat", "History" or "Security" section.</summary>
+    /// <summary>Friendly command-line flags, each a name for a key of the "Chat", "History", "Security" or "Web" section.</summary>
     public static readonly IReadOnlyDictionary<string, (string Key, string Help)> Flags = new Dictionary<string, (string, string)>
     {
         ["--port"] = ("Chat:Port", "TCP port to listen on; 0 picks a free one"),
@@ -57,6 +58,10 @@ public static class ServerHost
         ["--password-failure-forgiven"] = ("Security:PasswordFailureForgivenSeconds", "seconds after which one wrong password of an address is forgotten"),
         ["--max-new-accounts-per-address"] = ("Security:MaxNewAccountsPerAddressPerHour", "nicks one address may register in an hour"),
         ["--password-failure-delay"] = ("Security:PasswordFailureDelaySeconds", "seconds the answer to a wrong password is held back"),
+        ["--web-port"] = ("Web:Port", "HTTP port for the web page, the WebSocket /ws, /healthz and /metrics (HTTPS with TLS on); 0 picks a free one"),
+        ["--web-allowed-origins"] = ("Web:AllowedOrigins", "pages that may open the WebSocket: self, any, or origins such as https://chat.example.org (comma-separated)"),
+        ["--web-trusted-proxies"] = ("Web:TrustedProxies", "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses, networks (comma-separated)"),
+        ["--web-ping"] = ("Web:PingSeconds", "seconds between WebSocket pings; a browser that does not answer within as long is cut"),
     };
 
     /// <summary>A switch: the main port speaks TLS.</summary>
@@ -104,6 +109,7 @@ public static class ServerHost
         });
         builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section));
         builder.Services.AddOptions<SecurityOptions>().Bind(builder.Configuration.GetSection(SecurityOptions.Section));
+        builder.Services.AddOptions<WebOptions>().Bind(builder.Configuration.GetSection(WebOptions.Section));
         builder.Services.AddSingleton<ConnectionGuard>();
         builder.Services.AddSingleton<AccountBook>();
         builder.Services.AddSingleton(TimeProvider.System);
@@ -117,6 +123,9 @@ public static class ServerHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageLog>());
         builder.Services.AddSingleton<ChatHub>();
         builder.Services.AddSingleton<ChatListener>();
+        // The web port starts before the listener and stops after it: the listener's shutdown says BYE to its sessions.
+        builder.Services.AddSingleton<WebServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebServer>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatListener>());
         builder.Services.AddHostedService<SystemdLifetime>(); // after the listener: READY=1 only once it listens
         services?.Invoke(builder.Services);
@@ -155,10 +164,14 @@ public static class ServerHost
             .. host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.Validate(),
             .. host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value.Validate(),
             .. host.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.Validate(),
+            .. host.Services.GetRequiredService<IOptions<WebOptions>>().Value.Validate(),
         ];
 
     /// <summary>The TLS port's endpoint of a started host, when it has one.</summary>
     public static System.Net.IPEndPoint? TlsEndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().TlsEndPoint;
+
+    /// <summary>The web port's endpoint of a started host, when it has one.</summary>
+    public static System.Net.IPEndPoint? WebEndpointOf(IHost host) => host.Services.GetRequiredService<WebServer>().LocalEndPoint;
 
     /// <summary>The listening endpoint of a started host.</summary>
     public static System.Net.IPEndPoint? EndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().LocalEndPoint;
@@ -218,15 +231,23 @@ public static class ServerHost
             Console.Error.WriteLine($"tcpchat-server: cannot listen on {options.Bind}:{options.Port}: {e.Message}");
             return 1;
         }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
+                                        or System.Net.Sockets.SocketException)
+        {
+            // Kestrel's way of saying the web port is taken.
+            var web = host.Services.GetRequiredService<IOptions<WebOptions>>().Value;
+            Console.Error.WriteLine($"tcpchat-server: cannot listen on {options.Bind}:{web.Port} (web): {e.Message}");
+            return 1;
+        }
     }
 
     private static void PrintHelp()
     {
-        object[] defaults = [new ChatOptions(), new HistoryOptions(), new SecurityOptions()];
+        object[] defaults = [new ChatOptions(), new HistoryOptions(), new SecurityOptions(), new WebOptions()];
         Console.WriteLine("tcpchat-server: a TCP chat server (protocol: docs/PROTOCOL.md)");
         Console.WriteLine();
         Console.WriteLine("Usage: tcpchat-server [--flag value]...");
-        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\", \"History\" and \"Security\") or the environment");
+        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\", \"History\", \"Security\" and \"Web\") or the environment");
         Console.WriteLine("(Chat__Port=7000, History__MaxPage=200). Precedence: appsettings.json < --config file < environment < flags.");
         Console.WriteLine();
         int width = Flags.Keys.Max(f => f.Length) + 1;
@@ -240,7 +261,7 @@ public static class ServerHost
             string[] parts = key.Split(':');
             object options = defaults.First(o => o.GetType().Name == parts[0] + "Options");
             object? value = options.GetType().GetProperty(parts[1])!.GetValue(options);
-            Console.WriteLine($"  {flag.PadRight(width)} {help} (default: {(value is "" ? "''" : value)}; key {key})");
+            Console.WriteLine($"  {flag.PadRight(width)} {help} (default: {value switch { "" => "''", null => "off", _ => value }}; key {key})");
         }
     }
 }

@@ -54,8 +54,17 @@ internal sealed class ChatMetrics : IDisposable
     /// </summary>
     public string ToText(IEnumerable<(string Name, long Value)> more)
     {
+        var text = new StringBuilder();
+        foreach (var (name, value) in Lines().Concat(more))
+            text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        return text.ToString(0, text.Length - 1);
+    }
+
+    /// <summary>The chat counters of STATS, in its order (also /metrics, Web/PrometheusMetrics.cs).</summary>
+    public (string Name, long Value)[] Lines()
+    {
         var (outboxTotal, outboxMax) = _outboxes();
-        var lines = new (string Name, long Value)[]
+        return new (string Name, long Value)[]
         {
             ("uptime_seconds", (Environment.TickCount64 - _started) / 1000),
             ("connections", _connections()),
@@ -76,10 +85,6 @@ internal sealed class ChatMetrics : IDisposable
             ("thread_pool_threads", ThreadPool.ThreadCount),
             ("memory_trims", MemoryTrims.Total),
         };
-        var text = new StringBuilder();
-        foreach (var (name, value) in lines.Concat(more))
-            text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        return text.ToString(0, text.Length - 1);
     }
 
     public void Dispose() => _meter.Dispose();

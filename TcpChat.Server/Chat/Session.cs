@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using TcpChat.Protocol;
 using TcpChat.Server.History;
 using TcpChat.Server.Security;
+using TcpChat.Server.Transport;
 
 namespace TcpChat.Server.Chat;
 
@@ -13,13 +14,13 @@ namespace TcpChat.Server.Chat;
 /// One connection. <see cref="RunAsync"/> is its whole lifetime: read and handle frames until the client leaves or
 /// the server closes it, then leave every room and tell the others. Writing is done by one writer loop that drains
 /// the <see cref="Outbox"/> and flushes many frames at once; anyone may <see cref="Send(ReadOnlyMemory{byte})"/>.
+/// Its bytes come from a <see cref="ChatConnection"/>: TCP, TLS and WebSocket are the same to it.
 /// </summary>
 internal sealed class Session : IHistoryClient
 {
     private static long _nextId;
 
-    private readonly Socket _socket;
-    private readonly Stream _stream;
+    private readonly ChatConnection _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly Outbox _outbox;
@@ -36,30 +37,21 @@ internal sealed class Session : IHistoryClient
     private long _handledSinceYield; // input bytes handled since the reader loop last waited or yielded
     private long _pingSentAt;
 
-    /// <param name="stream">The connection's stream when it is not the socket's own (TLS); null for plain TCP.</param>
-    public Session(Socket socket, Stream? stream, ChatHub hub, ChatOptions options, ILogger log)
+    public Session(ChatConnection connection, ChatHub hub, ChatOptions options, ILogger log)
     {
-        _socket = socket;
+        _connection = connection;
         _hub = hub;
         _options = options;
         _log = log;
         Id = Interlocked.Increment(ref _nextId);
-        Remote = socket.RemoteEndPoint as IPEndPoint;
-        _stream = stream ?? new NetworkStream(socket, ownsSocket: false);
-        _input = PipeReader.Create(_stream, ReaderOptions);
-        _output = PipeWriter.Create(_stream, WriterOptions);
+        Remote = connection.RemoteEndPoint;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
         _outbox = new Outbox(options.OutboxBytes);
         _parser = new FrameParser(Grammar.ClientToServer, options.MaxLine, options.MaxPayload);
         _lastHeard = Environment.TickCount64;
         Guard = new SessionGuard(this, hub.Guard, _parser, options);
     }
-
-    // Zero-byte reads: an idle connection holds no read buffer while it waits. Shared: the options are immutable.
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 4096, useZeroByteReads: true);
-    // One segment per flush: a StreamPipeWriter writes each of its segments with its own write, so 4 KiB segments cut a
-    // batch into 4 KiB system calls (fan-out measured 2.4M deliveries/s then, 5.9M with this). The segment is rented
-    // from the shared pool while the batch is written and returned after the flush: an idle connection holds none.
-    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: FlushChunkBytes);
 
     /// <summary>Input a reader loop handles without giving its thread up (see <see cref="ReadLoopAsync"/>).</summary>
     private const int YieldAfterBytes = 64 * 1024;
@@ -91,7 +83,7 @@ internal sealed class Session : IHistoryClient
     public async Task RunAsync(Action<Session> ended)
     {
         await Task.Yield(); // the accept loop goes on while this connection starts
-        _log.LogInformation("Connected {Remote} (#{Id})", Remote, Id);
+        _log.LogInformation("Connected {Remote} (#{Id}, {Kind})", Remote, Id, _connection.Kind);
         Task writer = WriteLoopAsync(); // it runs until its first wait: the outbox is empty
         try
         {
@@ -100,6 +92,12 @@ internal sealed class Session : IHistoryClient
                 Send(_hub.Hello);
                 await ReadLoopAsync();
             }
+        }
+        catch (InputRejectedException e)
+        {
+            // The transport's own limit (a WebSocket message too large): a fatal framing error.
+            _hub.Metrics.ProtocolErrors.Add(1);
+            Close(e.Code, e.Message, "protocol error");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -120,10 +118,9 @@ internal sealed class Session : IHistoryClient
                 bool written = false;
                 try { await writer.WaitAsync(TimeSpan.FromSeconds(_options.CloseTimeoutSeconds)); written = true; }
                 catch (TimeoutException) { }
-                if (written) await LingerAsync();
+                if (written) await _connection.LingerAsync(LingerTime);
                 _abort.Cancel();
-                _socket.Dispose();
-                _stream.Dispose(); // with TLS, the SslStream and its buffers
+                _connection.Abort();
                 await writer.ContinueWith(_ => { }, TaskScheduler.Default);
                 _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
                     Nick is null ? "" : " " + Nick, _quitReason);
@@ -135,30 +132,8 @@ internal sealed class Session : IHistoryClient
         }
     }
 
-    /// <summary>How long, and how many bytes, a closing connection's unread input is read and thrown away.</summary>
+    /// <summary>How long a closing connection's unread input is read and thrown away (a lingering close).</summary>
     private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
-    private const int LingerBytes = 1024 * 1024;
-
-    /// <summary>
-    /// A "lingering close", as HTTP servers do: input the client sent and we never read makes close() send a reset,
-    /// and a reset can make the client's system drop the ERR and BYE we just wrote. So read and discard it, briefly.
-    /// </summary>
-    private async Task LingerAsync()
-    {
-        var buffer = new byte[4096];
-        using var deadline = new CancellationTokenSource(LingerTime);
-        long total = 0;
-        try
-        {
-            while (total < LingerBytes)
-            {
-                int n = await _socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
-                if (n == 0) return;
-                total += n;
-            }
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
-    }
 
     /// <summary>Queues an encoded frame. A full outbox closes the session as a slow consumer.</summary>
     public void Send(ReadOnlyMemory<byte> frame) => Enqueue(new Outgoing(frame, frame.Length, null, false));
@@ -341,7 +316,7 @@ internal sealed class Session : IHistoryClient
                 _output.Write(_outbox.LastFrames.Span);
                 if (await FlushAsync()) return;
             }
-            _socket.Shutdown(SocketShutdown.Send);
+            _connection.CloseOutput();
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {

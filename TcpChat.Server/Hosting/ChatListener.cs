@@ -8,13 +8,15 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TcpChat.Protocol;
 using TcpChat.Server.Chat;
+using TcpChat.Server.Transport;
 
 namespace TcpChat.Server.Hosting;
 
 /// <summary>
 /// Owns the listening sockets (the main port, plain or TLS, and an optional second TLS port): accepts connections and
 /// runs a <see cref="Session"/> for each; runs the keepalive sweep; on stop, says BYE to everyone and waits (up to
-/// ShutdownSeconds) for their outboxes to drain.
+/// ShutdownSeconds) for their outboxes to drain. Connections that come another way (a WebSocket, Web/) are handed to
+/// <see cref="ServeAsync"/> and are held, limited and closed the same.
 /// </summary>
 internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, ILoggerFactory loggers) : BackgroundService
 {
@@ -26,6 +28,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private Socket? _socket;
     private Socket? _tlsSocket;
     private X509Certificate2? _certificate;
+    private volatile bool _stopping;
 
     /// <summary>True while the accept loop runs: what the systemd watchdog reports on.</summary>
     public bool IsAccepting { get; private set; }
@@ -95,15 +98,41 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private void Start(Socket client, Stream? stream)
     {
         _trimmer.Accepted();
-        var session = new Session(client, stream, hub, _options, _sessionLog);
+        var session = new Session(new SocketConnection(client, stream), hub, _options, _sessionLog);
         if (!hub.TryAdd(session))
         {
-            _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full (MaxConnections={_options.MaxConnections})");
+            _ = RefuseAsync(client, ErrorCode.ServerFull, FullMessage);
             return;
         }
+        Run(session);
+    }
+
+    private string FullMessage => $"server full (MaxConnections={_options.MaxConnections})";
+
+    /// <summary>
+    /// Runs a session over a connection that came another way than this listener's sockets (a WebSocket). The task is
+    /// the connection's lifetime: it ends when the session is over, or at once when the server is full or stopping
+    /// (the client then gets ERR SERVER_FULL or ERR SHUTDOWN, and BYE).
+    /// </summary>
+    public Task ServeAsync(ChatConnection connection)
+    {
+        if (_stopping) return RefuseAsync(connection, ErrorCode.Shutdown, "server shutting down");
+        _trimmer.Accepted();
+        var session = new Session(connection, hub, _options, _sessionLog);
+        if (!hub.TryAdd(session)) return RefuseAsync(connection, ErrorCode.ServerFull, FullMessage);
+        Task running = Run(session);
+        // StopAsync sets _stopping, then closes the sessions listed: one listed after that is closed here.
+        if (_stopping) session.Close(ErrorCode.Shutdown, "server shutting down", "server shutting down");
+        return running;
+    }
+
+    private Task Run(Session session)
+    {
         // Listed before it starts, so that the end of a very short session never comes before it is listed.
         _running[session] = Task.CompletedTask;
-        _running.TryUpdate(session, session.RunAsync(Ended), Task.CompletedTask);
+        Task running = session.RunAsync(Ended);
+        _running.TryUpdate(session, running, Task.CompletedTask);
+        return running;
     }
 
     /// <summary>
@@ -166,15 +195,34 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         catch (OperationCanceledException) { }
     }
 
+    /// <summary>Refuses a connection that has no session: ERR and BYE, at most 2 seconds to write them, then the close.</summary>
+    private static async Task RefuseAsync(ChatConnection connection, ErrorCode code, string message)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await connection.Transport.Output.WriteAsync(LastFrames(code, message), cts.Token);
+            connection.CloseOutput();
+            await connection.LingerAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException) { }
+        finally
+        {
+            connection.Abort();
+        }
+    }
+
+    private static byte[] LastFrames(ErrorCode code, string message) => FrameWriter.Encode(w =>
+    {
+        FrameWriter.WriteError(w, code, ProtocolError.NoVerb, message);
+        FrameWriter.WriteWithText(w, Verb.Bye, [], message);
+    });
+
     private static async Task RefuseAsync(Socket client, ErrorCode code, string message)
     {
         using (client)
         {
-            byte[] frames = FrameWriter.Encode(w =>
-            {
-                FrameWriter.WriteError(w, code, ProtocolError.NoVerb, message);
-                FrameWriter.WriteWithText(w, Verb.Bye, [], message);
-            });
+            byte[] frames = LastFrames(code, message);
             try
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -187,6 +235,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true; // no new sessions from other transports either
         await base.StopAsync(cancellationToken); // cancels the accept loops
         _socket?.Dispose(); // no new connections
         _tlsSocket?.Dispose();

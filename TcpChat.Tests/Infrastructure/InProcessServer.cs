@@ -22,6 +22,9 @@ public sealed class InProcessServer : IAsyncDisposable
     /// <summary>The second, TLS port (--tls-port), or 0.</summary>
     public int TlsPort => ServerHost.TlsEndpointOf(_host)?.Port ?? 0;
 
+    /// <summary>The web port (--web-port), or 0.</summary>
+    public int WebPort => ServerHost.WebEndpointOf(_host)?.Port ?? 0;
+
     /// <summary>The host's services, for a test that needs to reach inside.</summary>
     public IServiceProvider Services => _host.Services;
 
