@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of TcpChat: protocol and server tests over real sockets, the netcat scripts against the real
-# server binary, and the tmux-driven tests of the terminal client. Installs what the tests need when missing.
+# server binary, the tmux-driven tests of the terminal client, and the web page in headless Chromium. Installs what the
+# tests need when missing.
 # Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +10,10 @@ missing=()
 dpkg -s netcat-openbsd >/dev/null 2>&1 || missing+=(netcat-openbsd)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# The browser tests (TcpChat.Tests/Web/BrowserTests.cs) drive Debian's Chromium; the fonts draw CJK and emoji.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

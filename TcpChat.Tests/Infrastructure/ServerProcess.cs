@@ -23,6 +23,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The web port (--web-port), read from the log; 0 when there is none.</summary>
+    public int WebPort { get; private set; }
+
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -74,6 +77,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     {
         if (line is null) return;
         lock (_log) _log.Add(line);
+        var web = WebLine().Match(line);
+        if (web.Success) WebPort = int.Parse(web.Groups[1].Value);
         var m = ListeningLine().Match(line);
         if (m.Success) _port.TrySetResult(int.Parse(m.Groups[1].Value));
     }
@@ -100,4 +105,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Listening on .*:(\d+) ")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Web page and WebSocket on https?://.*:(\d+)/")]
+    private static partial Regex WebLine();
 }
