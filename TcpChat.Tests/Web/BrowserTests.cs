@@ -199,6 +199,47 @@ public sealed class BrowserTests(HeadlessChromium chromium) : IClassFixture<Head
         }
     }
 
+    /// <summary>
+    /// A scene for the README: accented, CJK and emoji text from terminal users, a private tab with a mention. Written to
+    /// docs/web-client.png when TCPCHAT_SCREENSHOT=1, else to a temporary file.
+    /// </summary>
+    [Fact]
+    public async Task APageWithAccentsCjkAndEmojiIsDrawnAndPhotographed()
+    {
+        await using var server = await WebKit.StartAsync("--server-name", "chat.example");
+        await using var conceicao = await server.RegisterAsync("Conceição");
+        await using var misaki = await server.RegisterAsync("美咲");
+        await using var bob = await server.RegisterAsync("bob");
+        var page = await chromium.OpenAsync($"http://127.0.0.1:{server.WebPort}/", width: 960, height: 540);
+        string file = Environment.GetEnvironmentVariable("TCPCHAT_SCREENSHOT") == "1"
+            ? Repo.PathOf("docs", "web-client.png")
+            : Path.Combine(Path.GetTempPath(), $"tcpchat-web-{Guid.NewGuid():N}.png");
+        try
+        {
+            await LoginAsync(page, "João");
+            conceicao.Send("SEND #lobby :bom dia! alguém viu o PR do parser?\n");
+            await Expect(Line(page, "bom dia! alguém viu o PR do parser?")).ToBeVisibleAsync();
+            await SayAsync(page, "sim, está ótimo 👍🏽");
+            await Expect(Line(page, "sim, está ótimo 👍🏽")).ToBeVisibleAsync();
+            misaki.Send("SEND #lobby :漢字のニックネームも大丈夫です 🎉\n");
+            await Expect(Line(page, "漢字のニックネームも大丈夫です 🎉")).ToBeVisibleAsync();
+            bob.Send("SEND #lobby :yes — it splits frames at every byte position now, and a long message wraps under its text instead of running off the edge of the window\n");
+            await Expect(Line(page, "yes — it splits frames at every byte position now, and a long message wraps under its text instead of running off the edge of the window")).ToBeVisibleAsync();
+            bob.Send("SEND João :lunch at 1? 🍜\n");
+            await Expect(page.Locator("#tabs .tab", new() { HasTextString = "bob" })).ToContainTextAsync("(!1)");
+            await page.Locator("#input").FillAsync("/me waves");
+            // Every glyph drawn (fonts loaded), then the picture.
+            await page.EvaluateAsync("document.fonts.ready");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = file });
+            Assert.True(new FileInfo(file).Length > 10_000, "the screenshot is nearly empty");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+            if (!file.StartsWith(Repo.Root, StringComparison.Ordinal)) File.Delete(file);
+        }
+    }
+
     private static async Task LoginAsync(IPage page, string nick)
     {
         await page.Locator("#nick").FillAsync(nick);
