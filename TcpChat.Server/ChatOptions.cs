@@ -106,7 +106,7 @@ public sealed class ChatOptions
         if (TrimMemoryAfterSeconds is < 0 or > 86400) yield return $"TrimMemoryAfterSeconds must be 0 (never) to 86400 (got {TrimMemoryAfterSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
-        if (ReservedDescriptors is < 0 or > 100_000) yield return $"ReservedDescriptors must be 0-100000 (got {ReservedDescriptors})";
+        if (ReservedDescriptors is < 16 or > 100_000) yield return $"ReservedDescriptors must be 16-100000 (got {ReservedDescriptors})";
         if (TlsPort is < 0 or > 65535) yield return $"TlsPort must be 0-65535 (got {TlsPort})";
         if (TlsHandshakeSeconds is <= 0 or > 600) yield return $"TlsHandshakeSeconds must be above 0 and at most 600 (got {TlsHandshakeSeconds})";
         if (Tls || TlsPort > 0)

@@ -28,6 +28,10 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private Socket? _tlsSocket;
     private X509Certificate2? _certificate;
 
+    // One slot per accepted socket until it is closed (a session, a refusal, a TLS handshake): the accept loop waits
+    // for a free slot instead of taking descriptors the runtime itself needs (out of them, it aborts the process).
+    private SemaphoreSlim _sockets = new(int.MaxValue);
+
     /// <summary>True while the accept loop runs: what the systemd watchdog reports on.</summary>
     public bool IsAccepting { get; private set; }
 
@@ -77,6 +81,9 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         if (DescriptorLimit.Raise() is not { } limit) return;
         long open = DescriptorLimit.OpenNow();
         long fits = Math.Max(1, limit.Soft - open - _options.ReservedDescriptors);
+        // Sessions up to the capacity, then half the reserve for refusals and handshakes in progress; the other half
+        // stays free for the runtime (assemblies loaded late, the database's journal).
+        _sockets = new SemaphoreSlim((int)Math.Min(int.MaxValue, Math.Min(fits, _options.MaxConnections) + _options.ReservedDescriptors / 2));
         if (fits >= _options.MaxConnections) return;
         hub.Metrics.ConnectionCapacity = fits;
         _log.LogWarning(
@@ -134,16 +141,22 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             Socket client;
             try
             {
+                await _sockets.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException) { return; }
+            try
+            {
                 client = await listener.AcceptAsync(stopping);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested) { return; }
-            catch (Exception e) when (e is ObjectDisposedException or SocketException && stopping.IsCancellationRequested) { return; }
-            catch (SocketException e)
+            catch (Exception e)
             {
+                Release(); // no socket came of it
+                if (stopping.IsCancellationRequested) return;
+                if (e is not SocketException failed) throw; // a bug, not a shortage: ExecuteAsync stops the server
                 hub.Metrics.AcceptErrors.Add(1);
                 if (backoff.Failed(Environment.TickCount64) is { } failures)
                     _log.LogWarning("Cannot accept connections on {Endpoint}: {Reason} ({Count} times since the last report); " +
-                                    "retrying, the open connections go on", listener.LocalEndPoint, e.SocketErrorCode, failures);
+                                    "retrying, the open connections go on", listener.LocalEndPoint, failed.SocketErrorCode, failures);
                 try { await Task.Delay(backoff.Delay, stopping); }
                 catch (OperationCanceledException) { return; }
                 continue;
@@ -164,7 +177,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             long capacity = hub.Metrics.ConnectionCapacity;
             _ = RefuseAsync(client, ErrorCode.ServerFull, capacity < _options.MaxConnections
                 ? $"server full ({capacity} connections: the open-file limit)"
-                : $"server full (MaxConnections={_options.MaxConnections})");
+                : $"server full (MaxConnections={_options.MaxConnections})").ContinueWith(_ => Release(), TaskScheduler.Default);
             return;
         }
         // Listed before it starts, so that the end of a very short session never comes before it is listed.
@@ -185,10 +198,11 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         {
             var first = new byte[1];
             int n = await client.ReceiveAsync(first, SocketFlags.Peek, deadline.Token);
-            if (n == 0) { client.Dispose(); return; }
+            if (n == 0) { client.Dispose(); Release(); return; }
             if (first[0] != 0x16)
             {
                 await RefuseAsync(client, ErrorCode.TlsRequired, "this port speaks TLS: connect with TLS (tcpchat --tls)");
+                Release();
                 return;
             }
             tls = new SslStream(new NetworkStream(client, ownsSocket: false), leaveInnerStreamOpen: false);
@@ -205,10 +219,18 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             _log.LogDebug("TLS handshake with {Remote} failed: {Reason}", client.RemoteEndPoint, e.Message);
             tls?.Dispose();
             client.Dispose();
+            Release();
         }
     }
 
-    private void Ended(Session session) => _running.TryRemove(session, out _);
+    private void Ended(Session session)
+    {
+        _running.TryRemove(session, out _);
+        Release();
+    }
+
+    /// <summary>An accepted socket is closed: its slot is free.</summary>
+    private void Release() => _sockets.Release();
 
     /// <summary>
     /// Keepalive, write deadlines, memory: a few times per ping period (and per write timeout, and per trim delay), PING

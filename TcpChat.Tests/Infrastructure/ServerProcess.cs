@@ -51,7 +51,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartUnderSystemdAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         StartAsync(launcher: ["python3", Path.Combine(AppContext.BaseDirectory, "fake-systemd.py")], environment, args);
 
-    private static async Task<ServerProcess> StartAsync(string[] launcher, IReadOnlyDictionary<string, string> environment, string[] args)
+    /// <summary>As <see cref="StartAsync(string[])"/>, through <paramref name="launcher"/> (e.g. <c>prlimit --nofile=300:300</c>).</summary>
+    public static async Task<ServerProcess> StartAsync(string[] launcher, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string? ownData = null;
         if (!args.Contains("--data-dir") && !args.Contains("--no-history"))
