@@ -12,6 +12,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _log = new();
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _webPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly string? _ownDataDirectory;
 
@@ -82,8 +83,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
         _ = server._process.WaitForExitAsync().ContinueWith(_ =>
-            server._port.TrySetException(new InvalidOperationException("server exited before listening:\n" + server.Log)));
+        {
+            server._port.TrySetException(new InvalidOperationException("server exited before listening:\n" + server.Log));
+            server._webPort.TrySetException(new InvalidOperationException("server exited before its web port listened:\n" + server.Log));
+        });
         server.Port = await server._port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        // The web port starts after the TCP port is bound: wait for it too when there is one.
+        if (args.Contains("--web-port")) server.WebPort = await server._webPort.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return server;
     }
 
@@ -92,7 +98,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         if (line is null) return;
         lock (_log) _log.Add(line);
         var web = WebLine().Match(line);
-        if (web.Success) WebPort = int.Parse(web.Groups[1].Value);
+        if (web.Success) _webPort.TrySetResult(int.Parse(web.Groups[1].Value));
         var m = ListeningLine().Match(line);
         if (m.Success) _port.TrySetResult(int.Parse(m.Groups[1].Value));
     }
