@@ -66,7 +66,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
         server._process.BeginErrorReadLine();
         _ = server._process.WaitForExitAsync().ContinueWith(_ =>
             server._port.TrySetException(new InvalidOperationException("server exited before listening:\n" + server.Log)));
-        server.Port = await server._port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            server.Port = await server._port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await server.DisposeAsync(); // never listened, or too slow to: killed, not left behind
+            throw;
+        }
         return server;
     }
 
@@ -87,15 +95,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the server (by its pid, with any child) if it still runs, and removes its own data; safe to call twice.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        if (_disposed) return;
+        _disposed = true;
+        Run.Kill(_process);
+        await _process.WaitForExitAsync(); // and its output read to the end
         _process.Dispose();
-        if (_ownDataDirectory is not null) Directory.Delete(_ownDataDirectory, recursive: true);
+        if (_ownDataDirectory is not null && Directory.Exists(_ownDataDirectory)) Directory.Delete(_ownDataDirectory, recursive: true);
     }
 
     [GeneratedRegex(@"Listening on .*:(\d+) ")]

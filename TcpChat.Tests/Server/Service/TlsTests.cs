@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using TcpChat.Protocol;
@@ -30,17 +31,34 @@ public sealed class TlsTests : IDisposable
         return frames;
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// A server with a second, TLS port. The server has no "pick one" value for --tls-port (0 means none), so no port is
+    /// probed and released: the server's own bind tries a port outside the kernel's ephemeral range, and another one
+    /// if that is taken.
+    /// </summary>
+    private async Task<InProcessServer> StartWithTlsPortAsync()
     {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = Random.Shared.Next(20_000, 30_000);
+            try
+            {
+                return await InProcessServer.StartAsync(TlsFlags("--tls-port", port.ToString()));
+            }
+            catch (Exception e) when (attempt < 20 && IsAddressInUse(e))
+            {
+            }
+        }
     }
+
+    private static bool IsAddressInUse(Exception? e) =>
+        e is not null && (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+            || IsAddressInUse(e.InnerException) || (e is AggregateException a && a.InnerExceptions.Any(IsAddressInUse)));
 
     [Fact]
     public async Task ClientLibraryChatsOverTheTlsPort()
     {
-        await using var server = await InProcessServer.StartAsync(TlsFlags("--tls-port", FreePort().ToString()));
+        await using var server = await StartWithTlsPortAsync();
         Assert.NotEqual(0, server.TlsPort);
         await using var plainPeer = await server.RegisterAsync("bob"); // the main port stays plain
         await using var connection = await ChatConnection.ConnectAsync("127.0.0.1", server.TlsPort, TimeSpan.FromSeconds(30),
