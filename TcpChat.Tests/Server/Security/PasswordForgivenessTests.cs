@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using TcpChat.Tests.Infrastructure;
 using TcpChat.Tests.Server.Hardening;
 
@@ -13,18 +14,6 @@ public sealed class PasswordForgivenessTests
 {
     private const string Password = "correct-horse-battery";
 
-    /// <summary>Timestamps in milliseconds that move only when the test says; the time of day stays real.</summary>
-    private sealed class SteppedClock : TimeProvider
-    {
-        private long _ms = 1_000_000;
-
-        public override long TimestampFrequency => 1000;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ms);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ms, (long)by.TotalMilliseconds);
-    }
-
     private static async Task<string> AnswerToRightPasswordAsync(InProcessServer server)
     {
         await using var client = await TestClient.ConnectAsync(server.Port, from: "127.0.0.5");
@@ -35,7 +24,7 @@ public sealed class PasswordForgivenessTests
     [Fact]
     public async Task OneWrongPasswordOfAnAddressIsForgivenAfterSixtySeconds()
     {
-        var clock = new SteppedClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow); // moves only when the test says
         await using var server = await InProcessServer.StartAsync(s => s.AddSingleton<TimeProvider>(clock),
             "--max-password-failures-per-address", "3", "--password-failure-delay", "0");
         Assert.Equal(60, SecurityKit.Defaults.PasswordFailureForgivenSeconds);
