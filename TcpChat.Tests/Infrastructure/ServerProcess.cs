@@ -100,6 +100,21 @@ public sealed partial class ServerProcess : IAsyncDisposable
         if (m.Success) _port.TrySetResult(int.Parse(m.Groups[1].Value));
     }
 
+    /// <summary>
+    /// Waits until the log holds <paramref name="text"/> (lines may come after "Listening on", which is all
+    /// <see cref="StartAsync(string[])"/> waits for); fails with the log after <paramref name="timeout"/> (default 30 s).
+    /// </summary>
+    public async Task WaitForLogAsync(string text, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (clock.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
+                throw new Xunit.Sdk.XunitException($"the server never logged \"{text}\"; its log:\n{Log}");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGINT = 2, SIGKILL = 9) to the server.</summary>
     public void Signal(int signal) => Process.Start("kill", $"-{signal} {_process.Id}")!.WaitForExit();
 

@@ -194,7 +194,7 @@ public sealed class HistoryPersistenceTests : IDisposable
     public async Task DataDirectoryDefaultsToTheStateDirectorySystemdGives()
     {
         await using var server = await ServerProcess.StartAsync(new Dictionary<string, string> { ["STATE_DIRECTORY"] = _data }, "--data-dir", "");
-        Assert.Contains($"Message history in {Database}", server.Log);
+        await server.WaitForLogAsync($"Message history in {Database}");
         Assert.True(File.Exists(Database));
     }
 
@@ -206,7 +206,7 @@ public sealed class HistoryPersistenceTests : IDisposable
         await using var _a = alice;
         await alice.SayAsync("#lobby", "kept in memory");
         Assert.Equal(["kept in memory"], (await alice.HistoryAsync("HISTORY #lobby", "#lobby")).Texts());
-        Assert.Contains("Message history in memory", server.Log);
+        await server.WaitForLogAsync("Message history in memory");
         Assert.Empty(Directory.GetFileSystemEntries(_data));
     }
 
