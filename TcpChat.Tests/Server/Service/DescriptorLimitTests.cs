@@ -15,6 +15,7 @@ public sealed class DescriptorLimitTests
     public async Task SixHundredConnectionsUnderAThreeHundredFileLimitLeaveTheServerUpAndTheChatGoingOn()
     {
         await using var server = await ServerProcess.StartAsync(Prlimit300, new Dictionary<string, string>(), "--no-history");
+        await server.WaitForLogAsync("holding at most"); // logged just after "Listening on", which StartAsync waits for
         Assert.Matches(@"warn: .*MaxConnections is 20000 but the open-file limit is 300 \(hard 300; \d+ open, 64 reserved\): holding at most \d+ connections", server.Log);
 
         await using var alice = await TestClient.ConnectAsync(server.Port);
