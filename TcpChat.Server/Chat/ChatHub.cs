@@ -41,6 +41,7 @@ internal sealed partial class ChatHub : IDisposable
         AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
         _clock = clock;
         _log = log;
+        OutboxBudget = new OutboxBudget(_options.OutboxTotalBytes, OverBudget);
         Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes);
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
@@ -412,8 +413,14 @@ internal sealed partial class ChatHub : IDisposable
     {
         long now = Environment.TickCount64;
         long pingMs = _options.PingSeconds * 1000L;
-        foreach (var session in _sessions.Keys) session.CheckAlive(now, pingMs);
+        long queued = 0; // exact, unlike the budget's running total
+        foreach (var session in _sessions.Keys)
+        {
+            session.CheckAlive(now, pingMs);
+            if (!session.IsClosing) queued += session.OutboxBytes;
+        }
         AnnounceCounts();
+        if (queued > _options.OutboxTotalBytes) OverBudget();
     }
 
     /// <summary>Who hears of a rename: the members of the session's rooms, but of its big rooms (they see no renames).</summary>

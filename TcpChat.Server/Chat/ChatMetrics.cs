@@ -35,7 +35,8 @@ internal sealed class ChatMetrics : IDisposable
         SlowConsumers = new Tally(_meter.CreateCounter<long>("tcpchat.slow_consumers", description: "connections closed for a full outbox or a stuck write"));
         StaleConnections = new Tally(_meter.CreateCounter<long>("tcpchat.stale_connections", description: "connections closed for silence"));
         ProtocolErrors = new Tally(_meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames"));
-        MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections"));
+        MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections or disconnections"));
+        BudgetCuts = new Tally(_meter.CreateCounter<long>("tcpchat.outbox_budget_cuts", description: "slow consumers cut because all outboxes together passed Chat:OutboxTotalBytes"));
     }
 
     public Tally ConnectionsTotal { get; }
@@ -47,6 +48,7 @@ internal sealed class ChatMetrics : IDisposable
     public Tally StaleConnections { get; }
     public Tally ProtocolErrors { get; }
     public Tally MemoryTrims { get; }
+    public Tally BudgetCuts { get; }
 
     /// <summary>
     /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>; <paramref name="more"/> after
@@ -66,6 +68,7 @@ internal sealed class ChatMetrics : IDisposable
             ("bytes_in", BytesIn.Total),
             ("bytes_out", BytesOut.Total),
             ("slow_consumers", SlowConsumers.Total),
+            ("outbox_budget_cuts", BudgetCuts.Total),
             ("stale_connections", StaleConnections.Total),
             ("protocol_errors", ProtocolErrors.Total),
             ("outbox_bytes", outboxTotal),

@@ -142,7 +142,11 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         }
     }
 
-    private void Ended(Session session) => _running.TryRemove(session, out _);
+    private void Ended(Session session)
+    {
+        _running.TryRemove(session, out _);
+        _trimmer.Departed();
+    }
 
     /// <summary>
     /// Keepalive, write deadlines, memory: a few times per ping period (and per write timeout, and per trim delay), PING
@@ -160,7 +164,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             {
                 hub.Sweep();
                 if (_trimmer.TrimIfQuiet(Environment.TickCount64))
-                    _log.LogInformation("Gave memory back after a burst of connections: {Rss} MB resident", Environment.WorkingSet >> 20);
+                    _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident", Environment.WorkingSet >> 20);
             }
         }
         catch (OperationCanceledException) { }
