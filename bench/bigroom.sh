@@ -15,18 +15,19 @@ dotnet build -c Release TcpChat.Bench > /dev/null
 SERVER="dotnet TcpChat.Server/bin/Release/net10.0/tcpchat-server.dll --port $PORT --bind 127.0.0.1 --no-history --max-connections-per-address 30000"
 BENCH="dotnet TcpChat.Bench/bin/Release/net10.0/tcpchat-bench.dll"
 
-load() { echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"; }
+load() { echo "$(date -u +%H:%M:%S) UTC, load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"; }
 
 for room in "--default-room ''" ""; do
     load
     echo "\$ $SERVER $room"
-    eval "$SERVER $room" > /tmp/bigroom-server.log 2>&1 &
+    # exec: the background job becomes the server itself, so $! is the server's pid.
+    eval "exec $SERVER $room" > /tmp/bigroom-server.log 2>&1 &
     pid=$!
     for _ in $(seq 300); do grep -q "Listening on" /tmp/bigroom-server.log && break; sleep 0.1; done
     cmd="$BENCH idle --port $PORT --server-pid $pid --connections 6000 --per-address 5000 --concurrency 100 --settle-seconds 15 -q"
     echo "\$ $cmd"
     $cmd || true
-    kill "$pid"; wait "$pid" || true
+    kill "$pid" || true; wait "$pid" || true
     echo
 done
 
