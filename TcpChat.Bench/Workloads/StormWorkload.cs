@@ -127,7 +127,7 @@ public static class StormWorkload
                     {
                         var (nick, room, publisher) = Spec(i);
                         c = await BenchConnection.ConnectAsync(target.EndPoint, target.SourceOf(i, s.Clients), target.Protocol, i, nick,
-                            room, publisher, Sink.Instance, 2048, stop.Token);
+                            room, publisher, Sink.Instance, 2048, stop.Token, asyncConnect: true);
                     }
                     catch (BenchException)
                     {
