@@ -42,7 +42,7 @@ internal sealed partial class ChatHub : IDisposable
         _clock = clock;
         _log = log;
         OutboxBudget = new OutboxBudget(_options.OutboxTotalBytes, OverBudget);
-        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes);
+        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes) { ConnectionCapacity = _options.MaxConnections };
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
             $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}", $"names={o.NamesPage}"));
@@ -59,7 +59,7 @@ internal sealed partial class ChatHub : IDisposable
 
     public bool TryAdd(Session session)
     {
-        if (_sessions.Count >= _options.MaxConnections) return false;
+        if (_sessions.Count >= Metrics.ConnectionCapacity) return false;
         _sessions.TryAdd(session, 0);
         Metrics.ConnectionsTotal.Add(1);
         return true;

@@ -33,10 +33,10 @@ public sealed class OutboxBudgetTests
         Assert.Equal(0, hub.Metrics.SlowConsumers.Total);
 
         // Then #a's messages, which the lagging reader holds too, until the two together pass the budget.
+        Session hogSession = Held("hog"), lagSession = Held("lag");
         await SendUntilAsync(talker, "#a", () => hub.Metrics.BudgetCuts.Total > 0, "a cut");
-        var hogSession = Held("hog");
         Assert.True(hogSession.IsClosing, "the biggest holder is cut");
-        Assert.False(Held("lag").IsClosing, "the smaller holder is not");
+        Assert.False(lagSession.IsClosing, "the smaller holder is not");
         Assert.Equal(1, hub.Metrics.BudgetCuts.Total);
         Assert.Equal(1, hub.Metrics.SlowConsumers.Total);
 
@@ -46,7 +46,7 @@ public sealed class OutboxBudgetTests
         await ServerInsight.WaitUntilAsync(() => hub.Sessions.All(s => s.Nick != "hog"), "the hog to be gone");
         await ServerInsight.WaitUntilAsync(() => hub.OutboxBudget.Total < Budget / 2, "the hog's bytes to leave the budget",
             () => $"budget total {hub.OutboxBudget.Total}");
-        Assert.False(Held("lag").IsClosing);
+        Assert.False(lagSession.IsClosing);
         reader.Send("STATS\n");
         var stats = (await reader.ExpectAsync("STATS")).Text!;
         Assert.Contains("\noutbox_budget_cuts 1\n", stats);
