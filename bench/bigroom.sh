@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIG=${BIG:-19500}
 STORM=${STORM:-10000}
+STORMS=${STORMS:-"$STORM $BIG"}
+IDLE=${IDLE:-1} # 0: the storms only
 PORT=${PORT:-17917}
 dotnet build -c Release TcpChat.Server > /dev/null
 dotnet build -c Release TcpChat.Bench > /dev/null
@@ -18,6 +20,7 @@ BENCH="dotnet TcpChat.Bench/bin/Release/net10.0/tcpchat-bench.dll"
 load() { echo "$(date -u +%H:%M:%S) UTC, load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"; }
 
 for room in "--default-room ''" ""; do
+    [[ $IDLE == 1 ]] || break
     load
     echo "\$ $SERVER $room"
     # exec: the background job becomes the server itself, so $! is the server's pid.
@@ -31,7 +34,7 @@ for room in "--default-room ''" ""; do
     echo
 done
 
-for n in "$BIG" "$STORM"; do
+for n in $STORMS; do
     load
     cmd="$BENCH storm --port $PORT --clients $n --per-address 5000 --concurrency 200 --leave-seconds 60 -q --server-command \"$SERVER\""
     echo "\$ $cmd"

@@ -256,7 +256,9 @@ internal sealed class ServerUnderTest
         if (await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60), cancel)) != listening.Task)
         {
             if (!process.HasExited) process.Kill();
-            throw new BenchException($"the server did not say 'Listening on' within 60 s: {command}\n{log}");
+            await process.WaitForExitAsync(CancellationToken.None); // and its output read to the end
+            lock (log)
+                throw new BenchException($"the server did not say 'Listening on' within 60 s (exit code {process.ExitCode}): {command}\n{log}");
         }
         return new ServerUnderTest(process);
     }
