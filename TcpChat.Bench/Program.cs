@@ -154,6 +154,26 @@ var growth = Workload("growth",
         return (r.ToTable(), r.ToJsonObject());
     });
 
+// storm
+var sCommand = new Option<string>("--server-command") { Description = "how to start the server (it is restarted): e.g. 'dotnet TcpChat.Server/bin/Release/net10.0/tcpchat-server.dll --port 7777 --max-connections-per-address 30000'" };
+var sClients = new Option<int>("--clients", "-c") { Description = "clients in the room", DefaultValueFactory = _ => 10_000 };
+var sRoom = new Option<string>("--room") { Description = "the room the clients are in: the server's default room, by default", DefaultValueFactory = _ => "#lobby" };
+var sSettle = new Option<double>("--settle-seconds") { Description = "wait after everyone is in before reading memory", DefaultValueFactory = _ => 3 };
+var sLeave = new Option<double>("--leave-seconds") { Description = "after the storm, everyone leaves; RSS is read this long after (0: not)", DefaultValueFactory = _ => 60 };
+var sMax = new Option<double>("--max-seconds") { Description = "give up the connecting, or the storm, after this long", DefaultValueFactory = _ => 300 };
+StormSettings StormOf(ParseResult p) => new(p.GetValue(sCommand) ?? "", p.GetValue(sClients), p.GetValue(sRoom)!, p.GetValue(concurrency),
+    p.GetValue(sSettle), p.GetValue(sLeave), p.GetValue(sMax));
+var storm = Workload("storm",
+    "Reconnect storm: starts the server (--server-command), connects N clients into the default room, restarts the server "
+    + "(SIGTERM, start again); every client reconnects with tcpchat's backoff and jitter. Time until all are back in, "
+    + "peak RSS, CPU, slow consumers; then RSS a minute after everyone left.",
+    [sCommand, sClients, sRoom, sSettle, sLeave, sMax, concurrency], p => StormOf(p).Problem(),
+    async (p, t, progress, cancel) =>
+    {
+        var r = await StormWorkload.RunAsync(t, StormOf(p), progress, cancel);
+        return (r.ToTable(), r.ToJsonObject());
+    });
+
 // burst: the closed-loop fan-out of bench/history.sh
 var bReceivers = new Option<int>("--receivers", "-r") { Description = "connections that only receive", DefaultValueFactory = _ => 100 };
 var bMessages = new Option<int>("--messages", "-m") { Description = "messages the sender sends", DefaultValueFactory = _ => 20_000 };
@@ -221,7 +241,7 @@ report.SetAction(p =>
 
 var root = new RootCommand("tcpchat-bench: load generator for TcpChat, and for IRC and NATS servers to compare it with (see bench/)")
 {
-    fanout, latency, rooms, idle, growth, burst, report,
+    fanout, latency, rooms, idle, growth, storm, burst, report,
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

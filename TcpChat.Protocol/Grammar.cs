@@ -16,7 +16,8 @@ public sealed class Grammar
     /// <summary>The shape of <paramref name="verb"/>, or null when this direction has no such verb.</summary>
     public VerbShape? ShapeOf(Verb verb) => _shapes[(int)verb];
 
-    // NICK <nick> [password] | JOIN <#room> | PART <#room> [text] | SEND <target> <text> | NAMES <#room>
+    // NICK <nick> [password] | JOIN <#room> | PART <#room> [text] | SEND <target> <text>
+    // NAMES <#room> [from=<n>] [limit=<n>]
     // PING [token] | PONG [token] | QUIT [text] | HISTORY <target> [before=<id>] [limit=<n>] | STATS
     // REGISTER <password> | PASS <password>
     public static Grammar ClientToServer { get; } = new(
@@ -26,7 +27,7 @@ public sealed class Grammar
         (Verb.Join, VerbShape.Args(1, 1)),
         (Verb.Part, VerbShape.OptionalText(1)),
         (Verb.Send, VerbShape.WithText(1)),
-        (Verb.Names, VerbShape.Args(1, 1)),
+        (Verb.Names, VerbShape.Args(1, 3)),
         (Verb.Ping, VerbShape.Args(0, 1)),
         (Verb.Pong, VerbShape.Args(0, 1)),
         (Verb.Quit, VerbShape.OptionalText(0)),
@@ -37,6 +38,8 @@ public sealed class Grammar
     // PART <#room> <nick> [text] | QUIT <nick> [text] | MSG <target> <sender> <id> <time> <text>
     // NAMES <#room> <text> | ERR <CODE> <VERB|*> <text> | BYE <text> | PING [token] | PONG [token]
     // HISTORY <target> <count>, then count MSG frames | STATS <text> | REGISTER <nick>
+    // MEMBERS <#room> <count> [from=<n>]: a big room's member count; with from=, the NAMES that follows is the page
+    // of its members starting at position n (docs/PROTOCOL.md, "Big rooms")
     public static Grammar ServerToClient { get; } = new(
         (Verb.Register, VerbShape.Args(1, 1)),
         (Verb.Hello, VerbShape.Args(2, 64)),
@@ -51,5 +54,6 @@ public sealed class Grammar
         (Verb.Ping, VerbShape.Args(0, 1)),
         (Verb.Pong, VerbShape.Args(0, 1)),
         (Verb.History, VerbShape.Args(2, 2)),
-        (Verb.Stats, VerbShape.WithText(0)));
+        (Verb.Stats, VerbShape.WithText(0)),
+        (Verb.Members, VerbShape.Args(2, 3)));
 }

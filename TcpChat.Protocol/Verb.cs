@@ -20,13 +20,14 @@ public enum Verb
     Stats,
     Register,
     Pass,
+    Members,
 }
 
 public static class Verbs
 {
     private static readonly string[] Names =
         ["", "HELLO", "NICK", "JOIN", "PART", "SEND", "NAMES", "PING", "PONG", "QUIT", "MSG", "ERR", "BYE", "HISTORY", "STATS",
-         "REGISTER", "PASS"];
+         "REGISTER", "PASS", "MEMBERS"];
 
     /// <summary>The verb as the server writes it: capitals.</summary>
     public static string ToWire(this Verb verb) => Names[(int)verb];

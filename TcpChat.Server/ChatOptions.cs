@@ -36,6 +36,24 @@ public sealed class ChatOptions
     /// <summary>Bytes that may wait in a connection's outbox; past it the connection is a slow consumer and is closed.</summary>
     public int OutboxBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Bytes that may wait in all outboxes together; past it the connections holding the most (and more than two of
+    /// the largest frames) are closed as slow consumers until the rest fits (Chat/OutboxBudget.cs).
+    /// </summary>
+    public long OutboxTotalBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// Above this many members a room is big: JOIN, PART and QUIT are not sent to its members, who get MEMBERS (the
+    /// count) instead, and NAMES about it is paged (docs/PROTOCOL.md, "Big rooms"). It is small again at half of it.
+    /// </summary>
+    public int BigRoomMembers { get; set; } = 500;
+
+    /// <summary>A big room's members get its count at most once per this many seconds (and only when it moved by 1%).</summary>
+    public double MemberCountSeconds { get; set; } = 2;
+
+    /// <summary>Most nicks in one NAMES answer about a big room (HELLO names=); a larger limit= is cut to it.</summary>
+    public int NamesPage { get; set; } = 200;
+
     /// <summary>How long the last frames (ERR, BYE) of a closing connection may take to be written before it is cut.</summary>
     public double CloseTimeoutSeconds { get; set; } = 5;
 
@@ -43,7 +61,7 @@ public sealed class ChatOptions
     public double WriteTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
-    /// After a burst of at least 1,000 new connections, once none has come for this long, compact the heap and give the
+    /// After a burst of at least 1,000 new connections or disconnections, once none has come for this long, compact the heap and give the
     /// free memory back to the system (Hosting/MemoryTrimmer.cs); 0: never.
     /// </summary>
     public double TrimMemoryAfterSeconds { get; set; } = 10;
@@ -101,6 +119,10 @@ public sealed class ChatOptions
         // An outbox must hold a couple of the largest messages, or a sender is cut off by its own echoes.
         long minOutbox = 2L * (MaxPayload + MaxLine);
         if (OutboxBytes < minOutbox) yield return $"OutboxBytes must be at least 2 x (MaxPayload + MaxLine) = {minOutbox} (got {OutboxBytes})";
+        if (OutboxTotalBytes < OutboxBytes) yield return $"OutboxTotalBytes must be at least OutboxBytes = {OutboxBytes} (got {OutboxTotalBytes})";
+        if (BigRoomMembers < 2) yield return $"BigRoomMembers must be at least 2 (got {BigRoomMembers})";
+        if (MemberCountSeconds is < 0 or > 3600) yield return $"MemberCountSeconds must be 0 to 3600 (got {MemberCountSeconds})";
+        if (NamesPage is < 1 or > 10_000) yield return $"NamesPage must be 1-10000 (got {NamesPage})";
         if (CloseTimeoutSeconds is <= 0 or > 600) yield return $"CloseTimeoutSeconds must be above 0 and at most 600 (got {CloseTimeoutSeconds})";
         if (WriteTimeoutSeconds is <= 0 or > 3600) yield return $"WriteTimeoutSeconds must be above 0 and at most 3600 (got {WriteTimeoutSeconds})";
         if (TrimMemoryAfterSeconds is < 0 or > 86400) yield return $"TrimMemoryAfterSeconds must be 0 (never) to 86400 (got {TrimMemoryAfterSeconds})";

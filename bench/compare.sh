@@ -125,11 +125,13 @@ start_server() {
     mkdir -p "$dir"
     PORT=$(free_port)
     case $config in
-        tcpchat | tcpchat-history)
-            local history="--no-history"
+        tcpchat | tcpchat-history | tcpchat-lobby)
+            local history="--no-history" room="--default-room ''"
             [[ $config == tcpchat-history ]] && { rm -rf "$dir/data"; history="--data-dir $dir/data"; }
-            # No default room (the peers have none); the connection limit above the idle workload's connections.
-            START_CMD="taskset -c $SERVER_CPU dotnet $SERVER_DLL --port $PORT --bind 127.0.0.1 --server-name bench --default-room '' --max-connections 60000$TCPCHAT_LIMITS $history"
+            # No default room (the peers have none), but for tcpchat-lobby: every client in #lobby as well, as with the
+            # server's defaults (issue 17); the connection limit above the idle workload's connections.
+            [[ $config == tcpchat-lobby ]] && room=""
+            START_CMD="taskset -c $SERVER_CPU dotnet $SERVER_DLL --port $PORT --bind 127.0.0.1 --server-name bench $room --max-connections 60000$TCPCHAT_LIMITS $history"
             PROTO_ARGS="--protocol tcpchat" ;;
         ngircd)
             sed "s|@PORT@|$PORT|; s|@DIR@|$dir|" bench/peers/ngircd.conf > "$dir/ngircd.conf"
@@ -223,6 +225,8 @@ for workload in $WORKLOADS; do
         list=""
         for c in $CONFIGS; do [[ " $SLOW_CONFIGS " == *" $c "* ]] && list+=" $c"; done
     fi
+    # The idle workload also with TcpChat's default room, beside the current one (LOBBY=0: not).
+    [[ $workload == idle && ${LOBBY:-1} == 1 && " $list " == *" tcpchat "* ]] && list+=" tcpchat-lobby"
     read -r -a configs <<< "$list"
     for round in $(seq "$rounds"); do
         # The servers take turns, and the first of one round is the last of the next.

@@ -82,8 +82,13 @@ public sealed class BenchConnection : IProtocolEvents, IAsyncDisposable
 
     /// <summary>Connects from <paramref name="source"/> (a loopback address, so more than ~28k connections fit), starts
     /// the protocol, and starts reading.</summary>
+    /// <param name="asyncConnect">
+    /// Connect asynchronously: for thousands of connects at once whose SYNs may go unanswered for seconds (a reconnect
+    /// storm), where a blocking connect per pool thread would starve the load generator's thread pool.
+    /// </param>
     public static async Task<BenchConnection> ConnectAsync(IPEndPoint server, IPAddress? source, ChatProtocol protocol,
-        int index, string nick, string room, bool publisher, IMessageSink sink, int bufferSize, CancellationToken cancel)
+        int index, string nick, string room, bool publisher, IMessageSink sink, int bufferSize, CancellationToken cancel,
+        bool asyncConnect = false)
     {
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -96,7 +101,8 @@ public sealed class BenchConnection : IProtocolEvents, IAsyncDisposable
             }
             // A blocking connect on a pool thread: an async one would register the socket with .NET's own epoll, which
             // would then wake for every read this connection's EpollLoop does.
-            await Task.Run(() => socket.Connect(server), cancel);
+            if (asyncConnect) await socket.ConnectAsync(server, cancel);
+            else await Task.Run(() => socket.Connect(server), cancel);
             socket.Blocking = false;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)

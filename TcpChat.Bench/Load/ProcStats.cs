@@ -41,6 +41,22 @@ public static class ProcStats
         return null;
     }
 
+    /// <summary>Peak resident set size in bytes (VmHWM of /proc/&lt;pid&gt;/status); null when it cannot be read.</summary>
+    public static long? PeakRssBytes(int pid)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+                string kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return null;
+    }
+
     /// <summary>The load generator's own process id.</summary>
     public static int Self => Environment.ProcessId;
 

@@ -29,6 +29,9 @@ public static class BenchReport
 
     public const string HistoryConfig = "tcpchat-history";
 
+    /// <summary>TcpChat with its default room, #lobby, which every client joins on registering (idle workload only).</summary>
+    public const string LobbyConfig = "tcpchat-lobby";
+
     public static readonly string[] IrcPeers = ["ngircd", "inspircd"];
 
     public const string NatsPeer = "nats";
@@ -67,7 +70,7 @@ public static class BenchReport
 
     public static List<string> Configs(IReadOnlyList<RunRecord> runs)
     {
-        List<string> order = [Subject, HistoryConfig, .. IrcPeers, NatsPeer];
+        List<string> order = [Subject, HistoryConfig, LobbyConfig, .. IrcPeers, NatsPeer];
         var seen = runs.Select(r => r.Config).Distinct().ToList();
         return [.. order.Where(seen.Contains), .. seen.Where(c => !order.Contains(c))];
     }
@@ -96,7 +99,7 @@ public static class BenchReport
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Written by `bench/compare.sh` (`tcpchat-bench report`) on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC from {runs.Count} runs over {rounds} round(s); run it again to refresh this file. Issue 7 asks for it.");
         sb.AppendLine("Every server faces the same load generator, `tcpchat-bench`, speaking its protocol; server and load generator are pinned to different cores.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"`{Subject}` is TcpChat with `--no-history` (like the peers, nothing is written to disk); `{HistoryConfig}` is TcpChat as it ships, storing every message in SQLite before delivering it.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"`{Subject}` is TcpChat with `--no-history` (like the peers, nothing is written to disk); `{HistoryConfig}` is TcpChat as it ships, storing every message in SQLite before delivering it; `{LobbyConfig}` (idle only) is TcpChat with its default room, `#lobby`, which every client joins on registering: one room of all the connections (issue 17).");
         sb.AppendLine();
 
         sb.AppendLine("## Goals");

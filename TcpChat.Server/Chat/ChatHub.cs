@@ -41,10 +41,11 @@ internal sealed partial class ChatHub : IDisposable
         AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
         _clock = clock;
         _log = log;
+        OutboxBudget = new OutboxBudget(_options.OutboxTotalBytes, OverBudget);
         Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes) { ConnectionCapacity = _options.MaxConnections };
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
-            $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}"));
+            $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}", $"names={o.NamesPage}"));
     }
 
     public ChatMetrics Metrics { get; }
@@ -80,7 +81,7 @@ internal sealed partial class ChatHub : IDisposable
             case Verb.Join: Join(session, frame.Args[0]); break;
             case Verb.Part: Part(session, frame); break;
             case Verb.Send: SendMessage(session, frame); break;
-            case Verb.Names: Names(session, frame.Args[0]); break;
+            case Verb.Names: Names(session, frame.Args); break;
             case Verb.Ping: Pong(session, frame.Args); break;
             case Verb.Pong: break; // being heard is all a PONG is for
             case Verb.Quit: Quit(session, frame); break;
@@ -143,6 +144,7 @@ internal sealed partial class ChatHub : IDisposable
 
     // JOIN <#room>. Answer: JOIN <#room> <nick> to every member, the joiner included; then NAMES to the joiner, then
     // HISTORY <#room> <count> and the room's last messages (History:OnJoin), up to just before its first live one.
+    // In a big room, JOIN to the joiner only, then MEMBERS and the first page of NAMES (ChatHub.BigRooms.cs).
     private void Join(Session session, string raw)
     {
         if (!TextRules.TryNormalizeRoom(raw, out string name, out string reason))
@@ -153,7 +155,7 @@ internal sealed partial class ChatHub : IDisposable
         string key = TextRules.Key(name);
         if (session.Rooms.TryGetValue(key, out var current))
         {
-            lock (current.Gate) session.Send(NamesFrame(current));
+            lock (current.Gate) SendNames(session, current, 0, _options.NamesPage, paged: false);
             return;
         }
         if (session.Rooms.Count >= _options.MaxRoomsPerUser)
@@ -173,8 +175,7 @@ internal sealed partial class ChatHub : IDisposable
             {
                 if (room.Closed) continue; // emptied and removed meanwhile: make a new one
                 room.Add(session);
-                room.Broadcast(FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Join, room.Name, session.Nick!)));
-                session.Send(NamesFrame(room));
+                AnnounceJoin(session, room);
                 int onJoin = _history.Options.OnJoin;
                 if (onJoin > 0) SendHistory(session, room, long.MaxValue, onJoin);
             }
@@ -183,7 +184,8 @@ internal sealed partial class ChatHub : IDisposable
         }
     }
 
-    // PART <#room> [text]. Answer: PART <#room> <nick> [text] to every member, the leaver included.
+    // PART <#room> [text]. Answer: PART <#room> <nick> [text] to every member, the leaver included; in a big room, to
+    // the leaver only.
     private void Part(Session session, in Frame frame)
     {
         if (!TryGetJoinedRoom(session, frame.Args[0], "PART", out Room? room)) return;
@@ -204,12 +206,7 @@ internal sealed partial class ChatHub : IDisposable
 
     private void Leave(Session session, Room room, byte[] notice)
     {
-        lock (room.Gate)
-        {
-            room.Broadcast(notice);
-            room.Remove(session);
-            if (room.Closed) RemoveRoom(room);
-        }
+        lock (room.Gate) Depart(session, room, notice);
         session.Rooms.Remove(room.Key);
     }
 
@@ -217,6 +214,7 @@ internal sealed partial class ChatHub : IDisposable
     private void RemoveRoom(Room room)
     {
         if (_rooms.TryRemove(new(room.Key, room))) _history.Ids.Release(room.Counter);
+        _bigRooms.TryRemove(room, out _);
     }
 
     // SEND <#room or nick> <text>. Answer: MSG <target> <sender> <id> <time> <text> to the room's members, or to the
@@ -353,17 +351,23 @@ internal sealed partial class ChatHub : IDisposable
     private object PrivateGate(string conversation) =>
         _privateGates[(int)((uint)conversation.GetHashCode() % (uint)_privateGates.Length)];
 
-    // NAMES <#room>. Answer: NAMES <#room> <members, space-separated>; empty for a room that does not exist.
-    private void Names(Session session, string raw)
+    // NAMES <#room> [from=<n>] [limit=<n>]. Answer: NAMES <#room> <members, space-separated>; empty for a room that
+    // does not exist. Paged (from= and limit=, or always for a big room, then after MEMBERS): ChatHub.BigRooms.cs.
+    private void Names(Session session, string[] args)
     {
-        if (!TextRules.TryNormalizeRoom(raw, out string name, out string reason))
+        if (!TextRules.TryNormalizeRoom(args[0], out string name, out string reason))
         {
             session.SendError(ErrorCode.BadRoom, "NAMES", reason);
             return;
         }
+        if (!TryParseNamesArguments(args, out int from, out int limit, out string problem))
+        {
+            session.SendError(ErrorCode.BadFrame, "NAMES", problem);
+            return;
+        }
         if (_rooms.TryGetValue(TextRules.Key(name), out Room? room))
         {
-            lock (room.Gate) session.Send(NamesFrame(room));
+            lock (room.Gate) SendNames(session, room, from, limit, paged: args.Length > 1);
         }
         else
         {
@@ -380,20 +384,24 @@ internal sealed partial class ChatHub : IDisposable
         session.Close(null, "bye", reason);
     }
 
-    /// <summary>Called once by every session as it ends: free the nick, leave every room, tell who shared one.</summary>
+    /// <summary>
+    /// Called once by every session as it ends: free the nick, leave every room, tell who shared one (but a big room:
+    /// its members learn the count instead).
+    /// </summary>
     public void Disconnect(Session session, string reason)
     {
         _sessions.TryRemove(session, out _);
         if (session.Nick is null) return;
-        var peers = PeersOf(session, includeSelf: false);
+        var peers = new HashSet<Session>();
         foreach (var room in session.Rooms.Values)
         {
             lock (room.Gate)
             {
-                room.Remove(session);
-                if (room.Closed) RemoveRoom(room);
+                if (!room.IsBig) peers.UnionWith(room.Members);
+                Depart(session, room, notice: null);
             }
         }
+        peers.Remove(session);
         session.Rooms.Clear();
         _nicks.TryRemove(new(session.NickKey!, session));
         var notice = FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Quit, [session.Nick], reason));
@@ -405,14 +413,23 @@ internal sealed partial class ChatHub : IDisposable
     {
         long now = Environment.TickCount64;
         long pingMs = _options.PingSeconds * 1000L;
-        foreach (var session in _sessions.Keys) session.CheckAlive(now, pingMs);
+        long queued = 0; // exact, unlike the budget's running total
+        foreach (var session in _sessions.Keys)
+        {
+            session.CheckAlive(now, pingMs);
+            if (!session.IsClosing) queued += session.OutboxBytes;
+        }
+        AnnounceCounts();
+        if (queued > _options.OutboxTotalBytes) OverBudget();
     }
 
+    /// <summary>Who hears of a rename: the members of the session's rooms, but of its big rooms (they see no renames).</summary>
     private HashSet<Session> PeersOf(Session session, bool includeSelf)
     {
         var peers = new HashSet<Session>();
         foreach (var room in session.Rooms.Values)
-            foreach (var member in room.Members) peers.Add(member);
+            lock (room.Gate)
+                if (!room.IsBig) peers.UnionWith(room.Members);
         if (includeSelf) peers.Add(session);
         else peers.Remove(session);
         return peers;

@@ -35,7 +35,8 @@ internal sealed class ChatMetrics : IDisposable
         SlowConsumers = new Tally(_meter.CreateCounter<long>("tcpchat.slow_consumers", description: "connections closed for a full outbox or a stuck write"));
         StaleConnections = new Tally(_meter.CreateCounter<long>("tcpchat.stale_connections", description: "connections closed for silence"));
         ProtocolErrors = new Tally(_meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames"));
-        MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections"));
+        MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections or disconnections"));
+        BudgetCuts = new Tally(_meter.CreateCounter<long>("tcpchat.outbox_budget_cuts", description: "slow consumers cut because all outboxes together passed Chat:OutboxTotalBytes"));
         AcceptErrors = new Tally(_meter.CreateCounter<long>("tcpchat.accept_errors", description: "failed accepts (out of descriptors or buffers), each followed by a back-off"));
         _meter.CreateObservableGauge("tcpchat.connections.capacity", () => ConnectionCapacity, description: "connections the server will hold: MaxConnections, or less if the open-file limit is lower");
     }
@@ -49,6 +50,7 @@ internal sealed class ChatMetrics : IDisposable
     public Tally StaleConnections { get; }
     public Tally ProtocolErrors { get; }
     public Tally MemoryTrims { get; }
+    public Tally BudgetCuts { get; }
     public Tally AcceptErrors { get; }
 
     /// <summary>Connections the server will hold: MaxConnections, or what the open-file limit leaves room for.</summary>
@@ -81,6 +83,7 @@ internal sealed class ChatMetrics : IDisposable
             ("bytes_in", BytesIn.Total),
             ("bytes_out", BytesOut.Total),
             ("slow_consumers", SlowConsumers.Total),
+            ("outbox_budget_cuts", BudgetCuts.Total),
             ("stale_connections", StaleConnections.Total),
             ("protocol_errors", ProtocolErrors.Total),
             ("outbox_bytes", outboxTotal),

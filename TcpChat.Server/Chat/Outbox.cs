@@ -17,7 +17,8 @@ namespace TcpChat.Server.Chat;
 /// connection's batches need; the server's sweep calls <see cref="TrimIfIdle"/>, which shrinks them to at most
 /// <see cref="IdleEntries"/> slots once a connection has had nothing to write for a whole sweep period.
 /// </remarks>
-internal sealed class Outbox(int maxBytes) : IValueTaskSource
+/// <param name="budget">The server's total of all outboxes, charged and released with this one's; null in unit tests.</param>
+internal sealed class Outbox(int maxBytes, OutboxBudget? budget = null) : IValueTaskSource
 {
     /// <summary>What a history page counts while it waits to be read; the page's own bytes count once it is.</summary>
     public const int PendingPageBytes = 256;
@@ -51,6 +52,7 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
             if (_completed)
             {
                 Interlocked.Add(ref _bytes, -item.Charged);
+                budget?.Release(item.Charged);
                 return Result.Closed;
             }
             if (_count == _queue.Length) Array.Resize(ref _queue, Math.Max(4, _count * 2));
@@ -68,7 +70,11 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
     /// <summary>Counts <paramref name="bytes"/> more against the bound; false (and nothing counted) past it.</summary>
     public bool TryCharge(int bytes)
     {
-        if (Interlocked.Add(ref _bytes, bytes) <= maxBytes) return true;
+        if (Interlocked.Add(ref _bytes, bytes) <= maxBytes)
+        {
+            budget?.Charge(bytes);
+            return true;
+        }
         Interlocked.Add(ref _bytes, -bytes);
         return false;
     }
@@ -148,7 +154,21 @@ internal sealed class Outbox(int maxBytes) : IValueTaskSource
     public bool DropBacklog { get; private set; }
 
     /// <summary>Called by the writer loop for the frames it took (once per batch: the count is shared with producers).</summary>
-    public void Taken(long length) => Interlocked.Add(ref _bytes, -length);
+    public void Taken(long length)
+    {
+        Interlocked.Add(ref _bytes, -length);
+        budget?.Release(length);
+    }
+
+    /// <summary>
+    /// Once the writer loop has ended: what it never took (it stopped at a reset, or was cut mid-flush) is given back to
+    /// the budget, so that connections that are gone do not count against it.
+    /// </summary>
+    public void ReleaseLeftovers()
+    {
+        long left = Interlocked.Exchange(ref _bytes, 0);
+        budget?.Release(left);
+    }
 
     void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
 

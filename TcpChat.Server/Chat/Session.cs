@@ -47,7 +47,7 @@ internal sealed class Session : IHistoryClient
         Remote = connection.RemoteEndPoint;
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
-        _outbox = new Outbox(options.OutboxBytes);
+        _outbox = new Outbox(options.OutboxBytes, hub.OutboxBudget);
         _parser = new FrameParser(Grammar.ClientToServer, options.MaxLine, options.MaxPayload);
         _lastHeard = Environment.TickCount64;
         Guard = new SessionGuard(this, hub.Guard, _parser, options);
@@ -122,6 +122,7 @@ internal sealed class Session : IHistoryClient
                 _abort.Cancel();
                 _connection.Abort();
                 await writer.ContinueWith(_ => { }, TaskScheduler.Default);
+                _outbox.ReleaseLeftovers();
                 _log.LogInformation("Disconnected {Remote} (#{Id}{Nick}): {Reason}", Remote, Id,
                     Nick is null ? "" : " " + Nick, _quitReason);
             }
@@ -162,6 +163,21 @@ internal sealed class Session : IHistoryClient
         _hub.Metrics.SlowConsumers.Add(1);
         Close(ErrorCode.SlowConsumer, $"outbox passed {_options.OutboxBytes} bytes: reading too slowly",
             "slow consumer", dropBacklog: true);
+    }
+
+    /// <summary>
+    /// The server's outboxes together passed Chat:OutboxTotalBytes and this connection holds the most: closed as a slow
+    /// consumer, its backlog dropped, and a flush in progress cancelled so that the memory comes back now.
+    /// </summary>
+    public void CutOverBudget(long held)
+    {
+        if (IsClosing) return;
+        _hub.Metrics.SlowConsumers.Add(1);
+        _hub.Metrics.BudgetCuts.Add(1);
+        Close(ErrorCode.SlowConsumer, FormattableString.Invariant(
+                $"the server's outboxes passed {_options.OutboxTotalBytes} bytes and this one held {held}: reading too slowly"),
+            "slow consumer", dropBacklog: true);
+        _output.CancelPendingFlush();
     }
 
     public void SendError(ErrorCode code, string verb, string text) =>

@@ -262,6 +262,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private void Ended(Session session)
     {
         _running.TryRemove(session, out _);
+        _trimmer.Departed();
         Release();
     }
 
@@ -284,7 +285,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             {
                 hub.Sweep();
                 if (_trimmer.TrimIfQuiet(Environment.TickCount64))
-                    _log.LogInformation("Gave memory back after a burst of connections: {Rss} MB resident", Environment.WorkingSet >> 20);
+                    _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident", Environment.WorkingSet >> 20);
             }
         }
         catch (OperationCanceledException) { }

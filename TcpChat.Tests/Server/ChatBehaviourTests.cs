@@ -17,7 +17,7 @@ public sealed class ChatBehaviourTests : IAsyncLifetime
     {
         await using var c = await _server.ConnectAsync();
         var hello = await c.NextAsync();
-        Assert.Equal("HELLO tcpchat/1 test max_line=4096 max_payload=65536 ping=60 history=100", hello.ToString());
+        Assert.Equal("HELLO tcpchat/1 test max_line=4096 max_payload=65536 ping=60 history=100 names=200", hello.ToString());
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class LimitsTests
     {
         await using var server = await InProcessServer.StartAsync("--max-line", "100", "--max-payload", "50", "--ping", "30");
         await using var alice = await server.ConnectAsync();
-        Assert.Equal("HELLO tcpchat/1 test max_line=100 max_payload=50 ping=30 history=100", (await alice.NextAsync()).ToString());
+        Assert.Equal("HELLO tcpchat/1 test max_line=100 max_payload=50 ping=30 history=100 names=200", (await alice.NextAsync()).ToString());
         alice.Send("NICK alice\n");
         await alice.ExpectAsync("NAMES #lobby");
 

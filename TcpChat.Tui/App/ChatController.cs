@@ -20,6 +20,11 @@ public sealed partial class ChatController
     private bool _registered;
     private readonly Dictionary<string, HistoryBatch> _history = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _olderRequested = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _pageFrom = new(StringComparer.OrdinalIgnoreCase); // MEMBERS from=: a page follows
+    private int _namesPage = DefaultNamesPage;
+
+    /// <summary>Nicks per NAMES page until HELLO says (names=).</summary>
+    public const int DefaultNamesPage = 200;
 
     /// <summary>A HISTORY header announces how many MSG frames follow; they are gathered, then shown at once.</summary>
     private sealed class HistoryBatch(int remaining, bool older, int requested)
@@ -72,6 +77,7 @@ public sealed partial class ChatController
         _registered = false;
         _history.Clear();
         _olderRequested.Clear();
+        _pageFrom.Clear();
         State.Status = ConnectionStatus.Disconnected;
         State.StatusDetail = retryIn is { } t ? $"reconnecting in {Math.Ceiling(t.TotalSeconds):0} s" : "";
         string line = retryIn is { } d
@@ -81,6 +87,7 @@ public sealed partial class ChatController
         {
             if (room.Kind == RoomKind.Room) room.Joined = false;
             room.FetchingOlder = false;
+            room.FetchingUsers = false;
             Info(room, line);
         }
     }
@@ -92,7 +99,9 @@ public sealed partial class ChatController
         {
             case Verb.Hello:
                 State.ServerName = f.Arg(1);
+                _namesPage = NamesPageOf(f.Args);
                 break;
+            case Verb.Members: OnMembers(f.Arg(0), f.Arg(1), f.Arg(2)); break;
             case Verb.Nick: OnNick(f.Arg(0), f.Arg(1)); break;
             case Verb.Join: OnJoin(f.Arg(0), f.Arg(1)); break;
             case Verb.Part: OnPart(f.Arg(0), f.Arg(1), f.Text); break;
@@ -237,6 +246,7 @@ public sealed partial class ChatController
     /// </summary>
     public void FetchOlderIfWanted()
     {
+        FetchUsersIfWanted();
         var room = State.Current;
         if (!room.WantsOlder) return;
         room.WantsOlder = false;
@@ -249,13 +259,80 @@ public sealed partial class ChatController
         Send(w => FrameWriter.Write(w, Verb.History, room.Name, before, "limit=" + OlderPageSize));
     }
 
+    /// <summary>
+    /// NAMES: the whole list of a small room; or, right after <c>MEMBERS &lt;#room&gt; &lt;count&gt; from=&lt;n&gt;</c>, the
+    /// page of a big room's members from position n (docs/PROTOCOL.md, "Big rooms").
+    /// </summary>
     private void OnNames(string roomName, string names)
     {
         var users = names.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var room = State.FindRoom(roomName);
-        if (room is not null) room.SetUsers(users);
+        bool page = _pageFrom.Remove(roomName, out int from);
+        if (room is not null && page)
+        {
+            if (from == 0) room.SetUsers(users);
+            else room.AddUsers(users);
+            room.FetchingUsers = false;
+            room.NextUsersFrom = from + users.Length;
+            room.UsersComplete = users.Length == 0 || room.NextUsersFrom >= room.UserCount;
+        }
+        else if (room is not null)
+        {
+            room.SetUsers(users);
+            room.MemberCount = null; // a whole list: the room is small (again), and joins and parts are announced
+        }
         if (_printNames.Remove(roomName))
-            Info(room ?? State.Current, users.Length == 0 ? $"{roomName} is empty" : $"{roomName} ({users.Length}): {string.Join(' ', users)}");
+        {
+            int count = room?.MemberCount ?? users.Length;
+            string more = count > users.Length ? $", {count - users.Length} more not shown" : "";
+            Info(room ?? State.Current, users.Length == 0 ? $"{roomName} is empty" : $"{roomName} ({count}): {string.Join(' ', users)}{more}");
+        }
+        if (page) FetchUsersIfWanted();
+    }
+
+    /// <summary>MEMBERS &lt;#room&gt; &lt;count&gt; [from=&lt;n&gt;]: the room is big; with from=, a page of NAMES follows.</summary>
+    private void OnMembers(string roomName, string countText, string from)
+    {
+        var room = State.FindRoom(roomName);
+        if (room is null || !int.TryParse(countText, NumberStyles.None, CultureInfo.InvariantCulture, out int count)) return;
+        bool wasBig = room.MemberCount is not null;
+        room.MemberCount = count;
+        if (!wasBig)
+        {
+            // The list held until now is a small room's; from now on it is fetched in pages.
+            room.NextUsersFrom = room.Users.Count;
+            room.UsersComplete = false;
+        }
+        if (from.StartsWith("from=", StringComparison.Ordinal)
+            && int.TryParse(from.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int position))
+            _pageFrom[roomName] = position;
+        else
+            room.UsersComplete = room.UsersComplete && room.Users.Count >= count;
+    }
+
+    /// <summary>
+    /// While the user list is shown and the current room is big, fetches its members one page after another (each asked
+    /// once the last one came), as Discord and Slack fetch a big member list lazily. Called after each page, and by the
+    /// UI loop after input (with <see cref="FetchOlderIfWanted"/>), so showing the list or switching to the room starts it.
+    /// </summary>
+    public void FetchUsersIfWanted()
+    {
+        var room = State.Current;
+        if (!State.ShowUserList || room.Kind != RoomKind.Room || room.MemberCount is null || !room.Joined) return;
+        if (room.UsersComplete || room.FetchingUsers || State.Status != ConnectionStatus.Connected) return;
+        room.FetchingUsers = true;
+        string from = "from=" + room.NextUsersFrom.ToString(CultureInfo.InvariantCulture);
+        Send(w => FrameWriter.Write(w, Verb.Names, room.Name, from, "limit=" + _namesPage.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>HELLO's names=&lt;n&gt;: nicks per NAMES page.</summary>
+    private static int NamesPageOf(string[] hello)
+    {
+        foreach (string arg in hello)
+            if (arg.StartsWith("names=", StringComparison.Ordinal)
+                && int.TryParse(arg.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
+                return n;
+        return DefaultNamesPage;
     }
 
     private void OnError(string code, string verb, string text)

@@ -13,6 +13,7 @@ public sealed class RoomState
 
     private readonly List<ChatLine> _lines = [];
     private readonly List<string> _users = [];
+    private readonly HashSet<string> _userSet = new(StringComparer.OrdinalIgnoreCase); // the same nicks: a big room has thousands
     private readonly List<string> _speakers = []; // most recent first
 
     public RoomState(string name, RoomKind kind)
@@ -27,6 +28,24 @@ public sealed class RoomState
 
     /// <summary>The nicks in the room, sorted alphabetically without regard to case.</summary>
     public IReadOnlyList<string> Users => _users;
+
+    /// <summary>
+    /// Set while the room is big (docs/PROTOCOL.md, "Big rooms"): the member count the server last gave. <see cref="Users"/>
+    /// then holds only the pages fetched so far, and joins and parts are not announced. Null in a small room.
+    /// </summary>
+    public int? MemberCount { get; set; }
+
+    /// <summary>How many are in the room: the server's count in a big room, else the list's.</summary>
+    public int UserCount => MemberCount ?? _users.Count;
+
+    /// <summary>In a big room: the position of the next page of members to fetch (NAMES from=).</summary>
+    public int NextUsersFrom { get; set; }
+
+    /// <summary>In a big room: every page was fetched (an empty or last page came).</summary>
+    public bool UsersComplete { get; set; }
+
+    /// <summary>In a big room: a page was asked for and has not arrived yet.</summary>
+    public bool FetchingUsers { get; set; }
 
     /// <summary>Messages and actions that arrived while the tab was not the current one.</summary>
     public int Unread { get; set; }
@@ -51,13 +70,20 @@ public sealed class RoomState
     /// <summary>Nicks that spoke here, most recent first (for Tab completion).</summary>
     public IReadOnlyList<string> RecentSpeakers => _speakers;
 
-    public bool HasUser(string nick) => IndexOfUser(nick) >= 0;
+    public bool HasUser(string nick) => _userSet.Contains(nick);
 
     public void SetUsers(IEnumerable<string> nicks)
     {
         _users.Clear();
+        _userSet.Clear();
+        AddUsers(nicks);
+    }
+
+    /// <summary>Adds a page of nicks (a big room's list is fetched page by page); those already here are skipped.</summary>
+    public void AddUsers(IEnumerable<string> nicks)
+    {
         foreach (string nick in nicks)
-            if (!string.IsNullOrEmpty(nick) && IndexOfUser(nick) < 0)
+            if (!string.IsNullOrEmpty(nick) && _userSet.Add(nick))
                 _users.Add(nick);
         _users.Sort(s_sortOrder);
     }
@@ -67,6 +93,7 @@ public sealed class RoomState
     {
         if (string.IsNullOrEmpty(nick) || HasUser(nick))
             return false;
+        _userSet.Add(nick);
         int index = _users.BinarySearch(nick, s_sortOrder);
         _users.Insert(index < 0 ? ~index : index, nick);
         return true;
@@ -74,10 +101,9 @@ public sealed class RoomState
 
     public bool RemoveUser(string nick)
     {
-        int index = IndexOfUser(nick);
-        if (index < 0)
+        if (!_userSet.Remove(nick))
             return false;
-        _users.RemoveAt(index);
+        _users.RemoveAt(IndexOfUser(nick));
         return true;
     }
 

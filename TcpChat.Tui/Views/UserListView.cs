@@ -10,9 +10,10 @@ namespace TcpChat.Tui.Views;
 public static class UserListView
 {
     public static void Render(Rect area, ScreenBuffer buffer, ChatState state) =>
-        Render(area, buffer, state.Current.Users, state.Nick);
+        Render(area, buffer, state.Current.Users, state.Nick, state.Current.UserCount);
 
-    public static void Render(Rect area, ScreenBuffer buffer, IReadOnlyList<string> users, string? ownNick)
+    /// <param name="total">How many are in the room, when <paramref name="users"/> is only a part (a big room's first pages).</param>
+    public static void Render(Rect area, ScreenBuffer buffer, IReadOnlyList<string> users, string? ownNick, int? total = null)
     {
         if (area.IsEmpty)
             return;
@@ -23,12 +24,13 @@ public static class UserListView
             x = area.X;
             width = area.Width;
         }
-        string title = users.Count == 1 ? "1 user" : $"{users.Count} users";
+        int count = Math.Max(total ?? users.Count, users.Count);
+        string title = count == 1 ? "1 user" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count:N0} users");
         buffer.SetString(x, area.Y, DisplayWidth.Truncate(title, width, "…"), Theme.Title, width);
 
         int rows = area.Height - 1;
-        bool overflow = users.Count > rows;
-        int shown = overflow ? Math.Max(0, rows - 1) : users.Count;
+        bool overflow = count > rows;
+        int shown = overflow ? Math.Min(users.Count, Math.Max(0, rows - 1)) : users.Count;
         for (int i = 0; i < shown; i++)
         {
             string nick = users[i];
@@ -37,6 +39,6 @@ public static class UserListView
             buffer.SetString(x, area.Y + 1 + i, text, Theme.Nick(nick, own), width);
         }
         if (overflow && rows > 0)
-            buffer.SetString(x, area.Y + rows, DisplayWidth.Truncate($"+{users.Count - shown} more", width, "…"), Theme.System, width);
+            buffer.SetString(x, area.Y + rows, DisplayWidth.Truncate(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"+{count - shown:N0} more"), width, "…"), Theme.System, width);
     }
 }

@@ -116,7 +116,7 @@ public sealed class HistoryProtocolTests
     {
         await using var server = await InProcessServer.StartAsync("--history-max-page", "5", "--history-on-join", "5");
         await using var alice = await server.ConnectAsync();
-        Assert.EndsWith(" ping=60 history=5", (await alice.NextAsync()).ToString());
+        Assert.EndsWith(" ping=60 history=5 names=200", (await alice.NextAsync()).ToString());
         alice.Send("NICK alice\n");
         await alice.ExpectAsync("NAMES #lobby");
         await alice.SayAsync("#lobby", Enumerable.Range(1, 8).Select(i => $"m{i}").ToArray());

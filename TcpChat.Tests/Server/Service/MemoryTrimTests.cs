@@ -40,4 +40,66 @@ public sealed class MemoryTrimTests
             foreach (var socket in sockets) socket?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Issue 17: 18,000 users gone left a 10 GB heap behind, since only a burst of connections led to a trim. Now a burst
+    /// of disconnections does too: the server's STATS show a second trim once the users have left, and the managed
+    /// memory it reports then is below what it was with them connected.
+    /// </summary>
+    [Fact]
+    public async Task ServerGivesMemoryBackOnceABurstOfDisconnectionsIsOverAndSaysSoInStats()
+    {
+        await using var server = await ServerProcess.StartAsync("--trim-memory-after", "1", "--no-history",
+            "--history-on-join", "0", "--big-room-members", "100");
+        var clients = new List<Socket>();
+        try
+        {
+            using var connecting = new SemaphoreSlim(50);
+            await Task.WhenAll(Enumerable.Range(0, MemoryTrimmer.BurstConnections).Select(async i =>
+            {
+                await connecting.WaitAsync();
+                try
+                {
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                    await socket.ConnectAsync("127.0.0.1", server.Port);
+                    await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes($"NICK user{i}\n"), SocketFlags.None);
+                    lock (clients) clients.Add(socket);
+                }
+                finally { connecting.Release(); }
+            }));
+            var connected = await WaitForStatsAsync(server, s => s["memory_trims"] == 1 && s["connections"] >= MemoryTrimmer.BurstConnections,
+                "a trim after the burst of connections");
+
+            foreach (var socket in clients) socket.Dispose();
+            var gone = await WaitForStatsAsync(server, s => s["memory_trims"] == 2 && s["connections"] == 1,
+                "a trim after the burst of disconnections");
+            Assert.True(gone["managed_memory_bytes"] < connected["managed_memory_bytes"],
+                $"managed memory {gone["managed_memory_bytes"]} after the users left, {connected["managed_memory_bytes"]} with them");
+        }
+        finally
+        {
+            foreach (var socket in clients) socket.Dispose();
+        }
+    }
+
+    /// <summary>Asks STATS (as an operator would, over a socket) until <paramref name="condition"/> holds.</summary>
+    private static async Task<Dictionary<string, long>> WaitForStatsAsync(ServerProcess server,
+        Func<Dictionary<string, long>, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        Dictionary<string, long> stats = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var operatorClient = await TestClient.ConnectAsync(server.Port);
+            operatorClient.Send("STATS\n");
+            stats = (await operatorClient.ExpectAsync("STATS")).Text!.Split('\n')
+                .Select(line => line.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1]));
+            if (condition(stats)) return stats;
+            // How often STATS is asked, not a wait for time to pass; longer than the trim's quiet second, since asking is
+            // a connection too.
+            await Task.Delay(2000);
+        }
+        throw new Xunit.Sdk.XunitException($"waited 120 s for {what}; last STATS: " +
+            string.Join(", ", stats.Select(s => $"{s.Key}={s.Value}")));
+    }
 }

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+
+namespace TcpChat.Server.Chat;
+
+/// <summary>
+/// Chat:OutboxTotalBytes (<see cref="Chat.OutboxBudget"/>): past it, the connections holding the most are cut as slow
+/// consumers until the others fit, biggest first; the others keep chatting. A connection that holds no more than two of
+/// the largest frames a client may send (2 x (MaxPayload + MaxLine)) is never cut for it: it is not behind, and a
+/// big message fanned out to a big room counts once in every member's outbox while it is one array in memory.
+/// </summary>
+internal sealed partial class ChatHub
+{
+    /// <summary>A pass over every session costs microseconds per thousand; it is not run more often than this.</summary>
+    private const long BudgetPassGapMs = 100;
+
+    private int _budgetPassQueued;
+    private long _lastBudgetPass = long.MinValue / 2;
+
+    public OutboxBudget OutboxBudget { get; }
+
+    /// <summary>
+    /// From whichever thread passed the budget, maybe under a room's lock: the cutting is done on the thread pool, at most
+    /// one pass at a time.
+    /// </summary>
+    private void OverBudget()
+    {
+        if (Environment.TickCount64 - Volatile.Read(ref _lastBudgetPass) < BudgetPassGapMs) return; // the sweep looks too
+        if (Interlocked.CompareExchange(ref _budgetPassQueued, 1, 0) != 0) return;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            try { CutBiggestHolders(); }
+            finally
+            {
+                Volatile.Write(ref _lastBudgetPass, Environment.TickCount64);
+                Volatile.Write(ref _budgetPassQueued, 0);
+            }
+        }, null);
+    }
+
+    /// <summary>Counted on the outboxes themselves (the running total only says when to look); closing ones do not count.</summary>
+    private void CutBiggestHolders()
+    {
+        long floor = 2L * (_options.MaxPayload + _options.MaxLine);
+        long live = 0;
+        var holders = new List<(Session Session, long Bytes)>();
+        foreach (var session in _sessions.Keys)
+        {
+            if (session.IsClosing) continue; // its backlog is being dropped
+            long bytes = session.OutboxBytes;
+            live += bytes;
+            if (bytes > floor) holders.Add((session, bytes));
+        }
+        if (live <= _options.OutboxTotalBytes) return;
+        holders.Sort((a, b) => b.Bytes.CompareTo(a.Bytes));
+        foreach (var (session, bytes) in holders)
+        {
+            if (live <= _options.OutboxTotalBytes) break;
+            _log.LogWarning("Outboxes hold {Live} bytes, over OutboxTotalBytes={Budget}: cutting #{Id} ({Nick}), which holds {Bytes}",
+                live, _options.OutboxTotalBytes, session.Id, session.Nick ?? "unregistered", bytes);
+            session.CutOverBudget(bytes);
+            live -= bytes;
+        }
+    }
+}
