@@ -10,8 +10,15 @@ namespace TcpChat.Server.Chat;
 /// </summary>
 internal sealed partial class ChatHub
 {
-    /// <summary>A pass over every session costs microseconds per thousand; it is not run more often than this.</summary>
+    /// <summary>A pass over every session costs microseconds per thousand; one that cut is not run again sooner than this.</summary>
     private const long BudgetPassGapMs = 100;
+
+    /// <summary>
+    /// After a pass that found nothing to cut: the running total said "over" but the outboxes' own counts did not (a
+    /// batch between a writer's count and the total's). Look again soon, not after the full gap: a fast fan-out fills an
+    /// outbox by hundreds of KB in 100 ms, and it would reach its own bound first, cutting the wrong connection.
+    /// </summary>
+    private const long BudgetRecheckGapMs = 5;
 
     private int _budgetPassQueued;
     private long _lastBudgetPass = long.MinValue / 2;
@@ -28,17 +35,19 @@ internal sealed partial class ChatHub
         if (Interlocked.CompareExchange(ref _budgetPassQueued, 1, 0) != 0) return;
         ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            try { CutBiggestHolders(); }
+            bool cut = false;
+            try { cut = CutBiggestHolders(); }
             finally
             {
-                Volatile.Write(ref _lastBudgetPass, Environment.TickCount64);
+                Volatile.Write(ref _lastBudgetPass, Environment.TickCount64 - (cut ? 0 : BudgetPassGapMs - BudgetRecheckGapMs));
                 Volatile.Write(ref _budgetPassQueued, 0);
             }
         }, null);
     }
 
     /// <summary>Counted on the outboxes themselves (the running total only says when to look); closing ones do not count.</summary>
-    private void CutBiggestHolders()
+    /// <returns>Whether it cut anyone.</returns>
+    private bool CutBiggestHolders()
     {
         long floor = 2L * (_options.MaxPayload + _options.MaxLine);
         long live = 0;
@@ -50,7 +59,7 @@ internal sealed partial class ChatHub
             live += bytes;
             if (bytes > floor) holders.Add((session, bytes));
         }
-        if (live <= _options.OutboxTotalBytes) return;
+        if (live <= _options.OutboxTotalBytes) return false;
         holders.Sort((a, b) => b.Bytes.CompareTo(a.Bytes));
         foreach (var (session, bytes) in holders)
         {
@@ -60,5 +69,6 @@ internal sealed partial class ChatHub
             session.CutOverBudget(bytes);
             live -= bytes;
         }
+        return true;
     }
 }

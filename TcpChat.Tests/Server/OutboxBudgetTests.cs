@@ -17,7 +17,9 @@ public sealed class OutboxBudgetTests
     public async Task PastTheBudgetTheBiggestHolderIsCutFirstAndTheOthersKeepChatting()
     {
         await using var server = await InProcessServer.StartAsync("--default-room", "", "--max-payload", "16384",
-            "--outbox-bytes", Budget.ToString(), "--outbox-total-bytes", Budget.ToString(), "--history-on-join", "0");
+            "--outbox-bytes", Budget.ToString(), "--outbox-total-bytes", Budget.ToString(), "--history-on-join", "0",
+            // Only the budget may cut here: not the write deadline, however slowly a loaded machine runs the test.
+            "--write-timeout", "3600");
         var hub = server.Hub();
         // Two raw sockets that register, join, and never read again, behind small receive buffers: their outboxes fill.
         using var hog = await NeverReadingAsync(server.Port, "hog", "#b");
@@ -28,14 +30,17 @@ public sealed class OutboxBudgetTests
         await ServerInsight.WaitUntilAsync(() => hub.Sessions.Count(s => s.Rooms.Count == 1 && s.Nick is "hog" or "lag") == 2,
             "the two silent readers to be in their rooms");
 
-        // The hog gets #b's messages until it holds about 700 KB: under its own bound and under the budget.
-        await SendUntilAsync(talker, "#b", () => Held("hog").OutboxBytes >= 700_000, "the hog to hold 700 KB");
+        // The hog gets #b's messages until it holds about 900 KB: under its own bound and under the budget, and far more
+        // than the lagging reader will hold when the two together pass the budget.
+        await SendUntilAsync(talker, "#b", () => Held("hog").OutboxBytes >= 900_000, () => "the hog to hold 900 KB");
         Assert.Equal(0, hub.Metrics.SlowConsumers.Total);
 
         // Then #a's messages, which the lagging reader holds too, until the two together pass the budget.
         Session hogSession = Held("hog"), lagSession = Held("lag");
-        await SendUntilAsync(talker, "#a", () => hub.Metrics.BudgetCuts.Total > 0, "a cut");
-        Assert.True(hogSession.IsClosing, "the biggest holder is cut");
+        await SendUntilAsync(talker, "#a", () => hub.Metrics.BudgetCuts.Total > 0,
+            () => $"a cut (then: hog {hogSession.OutboxBytes} closing {hogSession.IsClosing}, lag {lagSession.OutboxBytes} closing {lagSession.IsClosing}, " +
+            $"budget total {hub.OutboxBudget.Total}, slow consumers {hub.Metrics.SlowConsumers.Total})");
+        Assert.True(hogSession.IsClosing, $"the biggest holder is cut (hog {hogSession.OutboxBytes}, lag {lagSession.OutboxBytes})");
         Assert.False(lagSession.IsClosing, "the smaller holder is not");
         Assert.Equal(1, hub.Metrics.BudgetCuts.Total);
         Assert.Equal(1, hub.Metrics.SlowConsumers.Total);
@@ -46,7 +51,8 @@ public sealed class OutboxBudgetTests
         await ServerInsight.WaitUntilAsync(() => hub.Sessions.All(s => s.Nick != "hog"), "the hog to be gone");
         await ServerInsight.WaitUntilAsync(() => hub.OutboxBudget.Total < Budget / 2, "the hog's bytes to leave the budget",
             () => $"budget total {hub.OutboxBudget.Total}");
-        Assert.False(lagSession.IsClosing);
+        Assert.False(lagSession.IsClosing, $"the smaller holder is still not cut; slow consumers {hub.Metrics.SlowConsumers.Total}, " +
+            $"budget cuts {hub.Metrics.BudgetCuts.Total}, its outbox {lagSession.OutboxBytes}");
         reader.Send("STATS\n");
         var stats = (await reader.ExpectAsync("STATS")).Text!;
         Assert.Contains("\noutbox_budget_cuts 1\n", stats);
@@ -77,13 +83,13 @@ public sealed class OutboxBudgetTests
     }
 
     /// <summary>Sends 16 KB messages to <paramref name="room"/>, each after the echo of the last, until <paramref name="done"/>.</summary>
-    private static async Task SendUntilAsync(TestClient talker, string room, Func<bool> done, string what)
+    private static async Task SendUntilAsync(TestClient talker, string room, Func<bool> done, Func<string> what)
     {
         for (int i = 0; i < 5_000 && !done(); i++)
         {
             talker.Send($"SEND {room} {Text.Length}\n{Text}\n");
             await talker.ExpectAsync($"MSG {room} talker");
         }
-        Assert.True(done(), $"5,000 messages and still no {what}");
+        Assert.True(done(), $"5,000 messages and still no {what()}");
     }
 }
