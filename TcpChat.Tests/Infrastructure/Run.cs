@@ -16,6 +16,7 @@ public static class Run
             WorkingDirectory = workingDirectory ?? Repo.Root,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
+        HeadlessTerminal.Remove(info.Environment);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -85,6 +85,7 @@ public sealed class TmuxSession : IAsyncDisposable
         info.ArgumentList.Add("/dev/null");
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment.Remove("TMUX");
+        HeadlessTerminal.Remove(info.Environment); // the tmux server passes its environment to the client it runs
         using var process = Process.Start(info) ?? throw new InvalidOperationException("tmux did not start");
         string output = await process.StandardOutput.ReadToEndAsync();
         string error = await process.StandardError.ReadToEndAsync();
