@@ -14,14 +14,16 @@ namespace TcpChat.Tui.App;
 /// </summary>
 public static class ChatApplication
 {
-    /// <summary>A new application, not yet initialised, and whether it reads input through <see cref="ChatTerminalInput"/>.</summary>
-    public static (IApplication App, bool CustomInput) Create()
+    /// <summary>A new application, not yet initialised, and the input it reads through (null if the toolkit's own).</summary>
+    public static (IApplication App, ChatTerminalInput? Input) Create()
     {
-        var factory = new AnsiComponentFactory(new ChatTerminalInput());
+        var input = new ChatTerminalInput();
+        var factory = new AnsiComponentFactory(input);
         var type = typeof(Application).Assembly.GetType("Terminal.Gui.App.ApplicationImpl");
         var constructor = type?.GetConstructor(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IComponentFactory)]);
         if (constructor?.Invoke([factory]) is IApplication app)
-            return (app, true);
-        return (Application.Create(), false);
+            return (app, input);
+        input.Dispose();
+        return (Application.Create(), null);
     }
 }

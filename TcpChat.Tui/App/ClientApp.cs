@@ -70,16 +70,48 @@ public static class ClientApp
         private ChatConnection? _connection;
         private bool _quitTimerSet;
         private int _drainScheduled;
+        private readonly AutoResetEvent _wake = new(false);
+        private int _inputWake;
+        private long _lastInputTicks;
+        private long _lastIterationTicks;
+
+        /// <summary>
+        /// The shortest time between two iterations that were not woken by a key (60 per second): under a flood,
+        /// messages pile up for a moment and are drawn together. A key is handled at once.
+        /// </summary>
+        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
+
+        /// <summary>How long an idle loop sleeps between iterations (nothing to do but the toolkit's own checks).</summary>
+        private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
+
+        /// <summary>
+        /// Right after a key, the loop looks again this soon even if nothing wakes it: the toolkit's parser holds a
+        /// lone ESC until a short timeout, and only an iteration lets it go.
+        /// </summary>
+        private static readonly TimeSpan AfterInputWait = TimeSpan.FromMilliseconds(30);
 
         public int Run(CancellationToken cancel)
         {
             _controller = new ChatController(_state, options);
             // The ANSI driver (plain escape sequences, on every terminal), with Alt keys made unambiguous first.
-            using var app = _app = ChatApplication.Create().App;
+            var (created, input) = ChatApplication.Create();
+            using var app = _app = created;
+            if (input is not null)
+                input.InputQueued += () =>
+                {
+                    Volatile.Write(ref _inputWake, 1);
+                    _wake.Set();
+                };
+            // The toolkit's loop runs at most this many iterations a second and sleeps the rest of each one; the
+            // client's OnIteration does the waiting instead (for a key, a frame, a signal), so this only caps it.
+            Application.MaximumIterationsPerSecond = 1000;
             app.Init(DriverRegistry.Names.ANSI);
             app.Driver!.Force16Colors = true; // the 16 themed ANSI colours, never RGB (the user's theme decides)
             app.Keyboard.KeyBindings.Clear(); // no application-wide keys (Esc, Ctrl+Z, Tab...): the client's own only
             app.Mouse.IsMouseDisabled = !options.Mouse;
+            if (!options.Mouse)
+                app.Driver.WriteRaw(MouseTrackingOff); // the toolkit turns tracking on at start whatever the setting
+            app.Iteration += (_, _) => OnIteration();
             using var top = new Runnable { Width = Dim.Fill(), Height = Dim.Fill() };
             _view = new MainView(_state);
             top.Add(_view);
@@ -95,6 +127,9 @@ public static class ClientApp
                     context.Cancel = true;
                     Post(new Stop());
                 }));
+            // A resize: wake the loop, whose size check sees it and lays out again (the runtime's own handling goes on).
+            if (!OperatingSystem.IsWindows())
+                signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => _wake.Set()));
             using var onCancel = cancel.Register(() => Post(new Stop()));
             var pump = Task.Run(async () =>
             {
@@ -120,8 +155,39 @@ public static class ClientApp
         {
             _posted.Enqueue(e);
             if (Interlocked.Exchange(ref _drainScheduled, 1) == 0)
+            {
                 _app.Invoke(Drain);
+                _wake.Set();
+            }
         }
+
+        /// <summary>
+        /// Runs at the start of each iteration of the toolkit's loop, on its thread: waits until there is something
+        /// to do — a key, a posted event, a resize — so an idle client sleeps instead of polling 25 times a second.
+        /// Also clears the toolkit's "cursor needs update" flag, which it never clears itself (it would write
+        /// ESC[?25h every iteration); a view that draws sets it again.
+        /// </summary>
+        private void OnIteration()
+        {
+            _app.Driver?.SetCursorNeedsUpdate(false);
+            long now = Environment.TickCount64;
+            var wait = now - Volatile.Read(ref _lastInputTicks) < 500 ? AfterInputWait : IdleWait;
+            _wake.WaitOne(wait);
+            if (Interlocked.Exchange(ref _inputWake, 0) == 1)
+            {
+                Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+            }
+            else
+            {
+                long since = Environment.TickCount64 - _lastIterationTicks;
+                if (since < (long)FrameInterval.TotalMilliseconds)
+                    Thread.Sleep((int)((long)FrameInterval.TotalMilliseconds - since));
+            }
+            _lastIterationTicks = Environment.TickCount64;
+        }
+
+        /// <summary>Mouse tracking off: any-event, SGR and urxvt reporting (DECRST 1003, 1006, 1015).</summary>
+        private const string MouseTrackingOff = "\e[?1003l\e[?1006l\e[?1015l";
 
         private void Drain()
         {

@@ -26,6 +26,9 @@ public abstract class ChatViewBase : View
     {
         this.Clear();
         Draw();
+        // Cells were written, so the terminal cursor has moved: put it back at the input line after this frame.
+        // (The client's loop clears the flag before each iteration, so an idle frame writes nothing.)
+        App?.Driver?.SetCursorNeedsUpdate(true);
         return true;
     }
 }
