@@ -64,6 +64,10 @@ public sealed class TmuxSession : IAsyncDisposable
         await TmuxAsync("paste-buffer", "-p", "-d", "-b", "test", "-t", Target);
     }
 
+    /// <summary>From now on, appends everything the program in the pane writes to the terminal to <paramref name="path"/>.</summary>
+    public Task PipeOutputAsync(string path) =>
+        TmuxAsync("pipe-pane", "-t", Target, "-o", "cat >> " + Quote(path));
+
     public Task ResizeAsync(int width, int height) =>
         TmuxAsync("resize-window", "-t", Target, "-x", width.ToString(), "-y", height.ToString());
 
