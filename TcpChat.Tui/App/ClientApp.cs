@@ -114,6 +114,7 @@ public static class ClientApp
             app.Iteration += (_, _) => OnIteration();
             using var top = new Runnable { Width = Dim.Fill(), Height = Dim.Fill() };
             _view = new MainView(_state);
+            _view.StateChanged += () => AfterChange(fullRedraw: false);
             top.Add(_view);
             _view.Input.SetFocus();
             app.Keyboard.KeyDown += OnKeyDown;

@@ -42,10 +42,15 @@ public sealed class MainView : View
         Input = new InputLineView(state) { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Height = 1 };
         _tooSmall = new TooSmallView(state) { X = 0, Y = 0, Width = Dim.Fill(), Height = Dim.Fill(), Visible = false };
         _screen = [status, _pane, _separator, _users, rooms, Input];
+        _pane.StateChanged += () => StateChanged?.Invoke();
+        rooms.StateChanged += () => StateChanged?.Invoke();
         Add(_screen);
         Add(_tooSmall);
         Input.SetFocus();
     }
+
+    /// <summary>Raised when a part of the screen changed the state itself (the mouse, with --mouse).</summary>
+    public event Action? StateChanged;
 
     /// <summary>The input line (the focused view, which owns the terminal cursor).</summary>
     public InputLineView Input { get; }

@@ -11,6 +11,21 @@ namespace TcpChat.Tui.Views;
 /// </summary>
 public sealed class MessagePaneView(ChatState state) : ChatViewBase(state)
 {
+    /// <summary>Rows one notch of the mouse wheel scrolls (with --mouse).</summary>
+    public const int WheelRows = 3;
+
+    protected override bool OnMouseEvent(Terminal.Gui.Input.Mouse mouse)
+    {
+        if (mouse.Flags.HasFlag(Terminal.Gui.Input.MouseFlags.WheeledUp))
+            State.ScrollUp(WheelRows);
+        else if (mouse.Flags.HasFlag(Terminal.Gui.Input.MouseFlags.WheeledDown))
+            State.ScrollDown(WheelRows);
+        else
+            return false;
+        OnStateChanged();
+        return true;
+    }
+
     protected override void Draw()
     {
         var state = State;

@@ -24,8 +24,29 @@ public sealed class RoomBarView(ChatState state) : ChatViewBase(state)
         public int Width => DisplayWidth.Of(Label) + Count.Length + Mentions.Length + (Count.Length + Mentions.Length > 0 ? 2 : 0);
     }
 
+    // Where each tab was drawn in the last frame: its first column, its last column + 1, its index.
+    private readonly List<(int From, int To, int Index)> _tabs = [];
+
+    /// <summary>A click on a tab (with --mouse) switches to it.</summary>
+    protected override bool OnMouseEvent(Terminal.Gui.Input.Mouse mouse)
+    {
+        if (!mouse.Flags.HasFlag(Terminal.Gui.Input.MouseFlags.LeftButtonClicked) || mouse.Position is not { } at)
+            return false;
+        foreach (var (from, to, index) in _tabs)
+        {
+            if (at.X >= from && at.X < to)
+            {
+                State.SwitchTo(index);
+                OnStateChanged();
+                return true;
+            }
+        }
+        return false;
+    }
+
     protected override void Draw()
     {
+        _tabs.Clear();
         var state = State;
         this.FillRow(0, Bar);
 
@@ -78,6 +99,7 @@ public sealed class RoomBarView(ChatState state) : ChatViewBase(state)
                 break;
             }
             var item = items[i];
+            int from = x;
             x += this.Put(x, 0, item.Label, item.LabelStyle, right - x);
             if (item.Count.Length + item.Mentions.Length > 0)
             {
@@ -86,6 +108,7 @@ public sealed class RoomBarView(ChatState state) : ChatViewBase(state)
                 x += this.Put(x, 0, item.Mentions, Mentions, right - x);
                 x += this.Put(x, 0, ")", Bar, right - x);
             }
+            _tabs.Add((from, x, i));
         }
     }
 }

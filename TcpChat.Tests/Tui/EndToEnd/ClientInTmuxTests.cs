@@ -316,6 +316,28 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithTheMouseFlagTheWheelScrollsAndAClickPicksATab()
+    {
+        await using var tmux = await StartClientAsync("ana", "--mouse");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        Assert.Equal("1", await tmux.DisplayAsync("#{mouse_any_flag}"));
+        await using var bob = await PeerAsync("bob");
+        var lines = new System.Text.StringBuilder();
+        for (int i = 1; i <= 60; i++) lines.Append($"SEND #lobby :line {i}\n");
+        bob.Send(lines.ToString());
+        await tmux.WaitForTextAsync("bob: line 60");
+
+        // The terminal reports the wheel and clicks as SGR mouse sequences (1-based column;row).
+        await tmux.TypeAsync("\e[<64;10;10M");
+        await tmux.WaitForAsync(s => s.Contains("more below") && !s.Contains("bob: line 60"), "scrolled back by the wheel");
+        await tmux.TypeAsync("\e[<65;10;10M");
+        await tmux.WaitForAsync(s => !s.Contains("more below") && s.Contains("bob: line 60"), "scrolled down again");
+
+        await tmux.TypeAsync("\e[<0;3;29M\e[<0;3;29m"); // press and release on "1:server" in the room bar (row 29 of 30)
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| server"), "the server tab, clicked");
+    }
+
+    [Fact]
     public async Task AltDigitFollowedAtOnceByTypedTextSwitchesAndKeepsTheText()
     {
         await using var tmux = await StartClientAsync("ana", "--room", "#rust");

@@ -20,6 +20,11 @@ public abstract class ChatViewBase : View
     /// <summary>Draws the content; the area has been cleared to spaces in the default style.</summary>
     protected abstract void Draw();
 
+    /// <summary>Raised when the view changed the state itself (a mouse wheel or click): the screen needs a new frame.</summary>
+    public event Action? StateChanged;
+
+    protected void OnStateChanged() => StateChanged?.Invoke();
+
     protected override bool OnClearingViewport() => true;
 
     protected override bool OnDrawingContent(DrawContext? context)
