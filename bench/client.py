@@ -73,6 +73,8 @@ try:
     result["first_frame_ms"] = round((time.monotonic() - start) * 1000)
     wait_for(lambda s: "ana joined #lobby" in s)
     pid = int(open(pid_file).read())
+    if os.environ.get("FIRST_FRAME_ONLY"):
+        raise StopIteration
 
     # Idle: let the runtime settle, then 10 s of nothing.
     time.sleep(10)
@@ -120,6 +122,8 @@ try:
     result["flood_key_to_screen_ms_max"] = round(max(during), 1) if during else None
     result["flood_key_samples"] = len(during)
     peer.close()
+except StopIteration:
+    pass
 finally:
     tmux("kill-server")
     server.kill()

@@ -77,4 +77,31 @@ public class DisplayWidthTests
         Assert.Equal(("a\u0303", "b"), DisplayWidth.SplitAt("a\u0303b", 1));
         Assert.Equal(("x", "🇵🇹"), DisplayWidth.SplitAt("x🇵🇹", 2));
     }
+
+    [Theory]
+    [InlineData("João")]
+    [InlineData("漢字")]
+    [InlineData("👍🏽")]
+    [InlineData("❤️")]
+    [InlineData("1️⃣")]
+    [InlineData("a\u00ADb")]   // soft hyphen
+    [InlineData("e\u0301")]
+    [InlineData("🇵🇹")]
+    [InlineData("👨\u200D👩\u200D👧")]
+    public void WhatTheClientMeasuresIsWhereTheDriverDrawsTheNextCharacter(string text)
+    {
+        var screen = TuiScreen.Of(() => new Probe(text + "|"), 20, 1);
+        int column = Enumerable.Range(0, screen.Width).First(x => screen[x, 0].Symbol == "|");
+        Assert.Equal(DisplayWidth.Of(text), column);
+    }
+
+    private sealed class Probe(string text) : Terminal.Gui.ViewBase.View
+    {
+        protected override bool OnDrawingContent(Terminal.Gui.ViewBase.DrawContext? context)
+        {
+            Move(0, 0);
+            AddStr(text);
+            return true;
+        }
+    }
 }
