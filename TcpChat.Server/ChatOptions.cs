@@ -54,6 +54,13 @@ public sealed class ChatOptions
     /// <summary>How many connections the server holds at once; beyond it a new one gets ERR SERVER_FULL and is closed.</summary>
     public int MaxConnections { get; set; } = 20_000;
 
+    /// <summary>
+    /// Open files kept free for the server itself beyond those it has at start: TLS handshakes and refusals in
+    /// progress, the database's journal, the runtime. Connections are capped at the open-file limit (RLIMIT_NOFILE)
+    /// minus what is open at start minus this, when that is below <see cref="MaxConnections"/>.
+    /// </summary>
+    public int ReservedDescriptors { get; set; } = 64;
+
     /// <summary>On SIGTERM or Ctrl+C, how long connections get to receive BYE before the process exits.</summary>
     public double ShutdownSeconds { get; set; } = 5;
 
@@ -99,6 +106,7 @@ public sealed class ChatOptions
         if (TrimMemoryAfterSeconds is < 0 or > 86400) yield return $"TrimMemoryAfterSeconds must be 0 (never) to 86400 (got {TrimMemoryAfterSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
+        if (ReservedDescriptors is < 16 or > 100_000) yield return $"ReservedDescriptors must be 16-100000 (got {ReservedDescriptors})";
         if (TlsPort is < 0 or > 65535) yield return $"TlsPort must be 0-65535 (got {TlsPort})";
         if (TlsHandshakeSeconds is <= 0 or > 600) yield return $"TlsHandshakeSeconds must be above 0 and at most 600 (got {TlsHandshakeSeconds})";
         if (Tls || TlsPort > 0)

@@ -28,7 +28,8 @@ public static class ServerHost
         ["--write-timeout"] = ("Chat:WriteTimeoutSeconds", "seconds a write to a client may take before it is a slow consumer"),
         ["--trim-memory-after"] = ("Chat:TrimMemoryAfterSeconds", "after a burst of 1,000+ connections, seconds without one before memory is given back; 0: never"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
-        ["--max-connections"] = ("Chat:MaxConnections", "connections held at once"),
+        ["--max-connections"] = ("Chat:MaxConnections", "connections held at once (also capped by the open-file limit, see --reserved-descriptors)"),
+        ["--reserved-descriptors"] = ("Chat:ReservedDescriptors", "open files kept free for the server itself when the open-file limit (ulimit -n) caps connections"),
         [TlsFlag] = ("Chat:Tls", "the main port speaks TLS (a switch: Chat:Tls=true); needs --tls-cert and --tls-key"),
         ["--tls-port"] = ("Chat:TlsPort", "a second port that speaks TLS; 0 for none"),
         ["--tls-cert"] = ("Chat:TlsCertificate", "the server's certificate, PEM file"),
@@ -81,21 +82,18 @@ public static class ServerHost
         configure?.Invoke(builder.Configuration);
 
         builder.Logging.ClearProviders();
-        if (UnderSystemd)
+        builder.Logging.AddSimpleConsole(o =>
         {
-            // journald adds its own timestamps; "<6>" style prefixes carry the priority of each line.
-            builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                o.UseUtcTimestamp = true;
-            });
-        }
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        // Under systemd (its parent process is systemd): the library's lifetime sends READY=1 once the host has started
+        // and STOPPING=1 on shutdown, and switches the console log to the systemd format ("<6>" priority prefixes,
+        // no timestamps: journald adds its own). Elsewhere it does nothing and the simple format above stays.
+        builder.Services.AddSystemd();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton<FatalFailure>();
         builder.Services.AddOptions<ChatOptions>().Bind(builder.Configuration.GetSection(ChatOptions.Section));
         builder.Services.Configure<HostOptions>(o =>
         {
@@ -118,7 +116,7 @@ public static class ServerHost
         builder.Services.AddSingleton<ChatHub>();
         builder.Services.AddSingleton<ChatListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatListener>());
-        builder.Services.AddHostedService<SystemdLifetime>(); // after the listener: READY=1 only once it listens
+        builder.Services.AddHostedService<SystemdStatus>(); // WATCHDOG=1 and STATUS= lines, beside the library's READY=1
         services?.Invoke(builder.Services);
         return builder.Build();
     }
@@ -144,11 +142,6 @@ public static class ServerHost
         sources.Insert(appsettings + 1, file);
     }
 
-    /// <summary>Started by systemd with its journal on stdout (JOURNAL_STREAM) or as a notify service.</summary>
-    private static bool UnderSystemd =>
-        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"))
-        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
-
     /// <summary>What is wrong with the host's settings, one line each.</summary>
     public static IReadOnlyList<string> Problems(IHost host) =>
         [
@@ -163,38 +156,48 @@ public static class ServerHost
     /// <summary>The listening endpoint of a started host.</summary>
     public static System.Net.IPEndPoint? EndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().LocalEndPoint;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Error, services: null);
+
+    /// <summary>
+    /// Runs the server to its end; the exit code: 0 after a clean stop, 1 when it could not start or a background part
+    /// failed for good (<see cref="FatalFailure"/>), 2 for bad flags or settings. Every failure is one line on
+    /// <paramref name="error"/>; stack traces go to the log at debug level only.
+    /// </summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter error, Action<IServiceCollection>? services)
     {
         if (args.Contains("--help") || args.Contains("-h"))
         {
             PrintHelp();
             return 0;
         }
+        if (CommandLine.Problem(args) is { } flagProblem)
+        {
+            error.WriteLine($"tcpchat-server: {flagProblem} (see --help)");
+            return 2;
+        }
         IHost host;
         try
         {
-            host = Build(args);
+            host = Build(args, services: services);
         }
         catch (FormatException e)
         {
-            Console.Error.WriteLine($"tcpchat-server: {e.Message} (see --help)");
+            error.WriteLine($"tcpchat-server: {e.Message} (see --help)");
             return 2;
         }
-        ChatOptions options;
         IReadOnlyList<string> problems;
         try
         {
-            options = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value;
             problems = Problems(host);
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"tcpchat-server: bad setting: {e.Message}");
+            error.WriteLine($"tcpchat-server: bad setting: {e.Message}");
             return 2;
         }
         if (problems.Count > 0)
         {
-            Console.Error.WriteLine($"tcpchat-server: bad setting: {string.Join("; ", problems)}");
+            error.WriteLine($"tcpchat-server: bad setting: {string.Join("; ", problems)}");
             return 2;
         }
         try
@@ -203,22 +206,55 @@ public static class ServerHost
         }
         catch (HistoryStoreException e)
         {
-            Console.Error.WriteLine($"tcpchat-server: {e.Message}");
+            error.WriteLine($"tcpchat-server: {e.Message}");
             return 1;
         }
+        var listener = host.Services.GetRequiredService<ChatListener>();
         try
         {
-            var signals = Hosting.SecondSignal.Register();
-            await host.RunAsync();
-            foreach (var registration in signals) registration.Dispose();
-            return 0;
+            listener.Bind(); // now, not inside the host's start: a taken port is one line, not a failed host's trace
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            Console.Error.WriteLine($"tcpchat-server: cannot listen on {options.Bind}:{options.Port}: {e.Message}");
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TcpChat.Server").LogDebug(e, "Listen failed");
+            error.WriteLine($"tcpchat-server: cannot listen on {listener.FailedEndPoint}: {Describe(e)}");
             return 1;
         }
+        var failure = host.Services.GetRequiredService<FatalFailure>();
+        var background = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+        var signals = Hosting.SecondSignal.Register();
+        try
+        {
+            await host.RunAsync();
+        }
+        catch (Exception e) when (failure.Reason is null)
+        {
+            error.WriteLine($"tcpchat-server: {e.Message}");
+            return 1;
+        }
+        catch (Exception) { } // what the failure below caused on the way down; the failure is the reason
+        finally
+        {
+            foreach (var registration in signals) registration.Dispose();
+        }
+        // A part that failed without reporting itself (the host's "BackgroundService failed" stops it quietly with 0).
+        string? reason = failure.Reason ?? background
+            .Where(b => b.ExecuteTask is { IsFaulted: true })
+            .Select(b => $"{b.GetType().Name} failed: {b.ExecuteTask!.Exception!.InnerException?.Message}")
+            .FirstOrDefault();
+        if (reason is null) return 0;
+        error.WriteLine($"tcpchat-server: {reason}");
+        return 1;
     }
+
+    /// <summary>The reason of a failed listen, in the words of the man pages: "address already in use".</summary>
+    private static string Describe(System.Net.Sockets.SocketException e) => e.SocketErrorCode switch
+    {
+        System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use",
+        System.Net.Sockets.SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
+        System.Net.Sockets.SocketError.AddressNotAvailable => "no such address on this machine",
+        _ => e.Message.Length > 0 ? char.ToLowerInvariant(e.Message[0]) + e.Message[1..] : e.SocketErrorCode.ToString(),
+    };
 
     private static void PrintHelp()
     {

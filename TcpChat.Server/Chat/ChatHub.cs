@@ -41,7 +41,7 @@ internal sealed partial class ChatHub : IDisposable
         AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
         _clock = clock;
         _log = log;
-        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes);
+        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes) { ConnectionCapacity = _options.MaxConnections };
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
             $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}"));
@@ -58,7 +58,7 @@ internal sealed partial class ChatHub : IDisposable
 
     public bool TryAdd(Session session)
     {
-        if (_sessions.Count >= _options.MaxConnections) return false;
+        if (_sessions.Count >= Metrics.ConnectionCapacity) return false;
         _sessions.TryAdd(session, 0);
         Metrics.ConnectionsTotal.Add(1);
         return true;

@@ -36,6 +36,8 @@ internal sealed class ChatMetrics : IDisposable
         StaleConnections = new Tally(_meter.CreateCounter<long>("tcpchat.stale_connections", description: "connections closed for silence"));
         ProtocolErrors = new Tally(_meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames"));
         MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections"));
+        AcceptErrors = new Tally(_meter.CreateCounter<long>("tcpchat.accept_errors", description: "failed accepts (out of descriptors or buffers), each followed by a back-off"));
+        _meter.CreateObservableGauge("tcpchat.connections.capacity", () => ConnectionCapacity, description: "connections the server will hold: MaxConnections, or less if the open-file limit is lower");
     }
 
     public Tally ConnectionsTotal { get; }
@@ -47,6 +49,10 @@ internal sealed class ChatMetrics : IDisposable
     public Tally StaleConnections { get; }
     public Tally ProtocolErrors { get; }
     public Tally MemoryTrims { get; }
+    public Tally AcceptErrors { get; }
+
+    /// <summary>Connections the server will hold: MaxConnections, or what the open-file limit leaves room for.</summary>
+    public long ConnectionCapacity { get; set; }
 
     /// <summary>
     /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>; <paramref name="more"/> after
@@ -75,6 +81,8 @@ internal sealed class ChatMetrics : IDisposable
             ("rss_bytes", Environment.WorkingSet),
             ("thread_pool_threads", ThreadPool.ThreadCount),
             ("memory_trims", MemoryTrims.Total),
+            ("accept_errors", AcceptErrors.Total),
+            ("connection_capacity", ConnectionCapacity),
         };
         var text = new StringBuilder();
         foreach (var (name, value) in lines.Concat(more))

@@ -35,6 +35,7 @@ internal sealed partial class MessageLog : BackgroundService
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
     private Task _loop = Task.CompletedTask;
+    private readonly Hosting.FatalFailure _failure;
 
     // The store is used by the loop, and also by a session creating a room whose counter is not in memory: one at a
     // time. Such a read waits at most for one commit.
@@ -51,8 +52,9 @@ internal sealed partial class MessageLog : BackgroundService
     }
 
     public MessageLog(IMessageStore store, IOptions<HistoryOptions> options, IOptions<ChatOptions> chat, TimeProvider clock,
-        ILogger<MessageLog> log)
+        ILogger<MessageLog> log, Hosting.FatalFailure failure)
     {
+        _failure = failure;
         _store = store;
         _options = options.Value;
         _pageBytes = chat.Value.OutboxBytes / 2;
@@ -100,7 +102,7 @@ internal sealed partial class MessageLog : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _log.LogInformation("Message history in {Store}", _store.Description);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        _loop = Task.Run(RunOrStopServerAsync, CancellationToken.None);
         return base.StartAsync(cancellationToken);
     }
 
@@ -117,6 +119,7 @@ internal sealed partial class MessageLog : BackgroundService
             }
         }
         catch (OperationCanceledException) { }
+        catch (Exception e) { _failure.Stop("history retention", e); }
     }
 
     /// <summary>Stopped after the listener (registered before it): stores and answers what is queued, then ends.</summary>
@@ -126,6 +129,16 @@ internal sealed partial class MessageLog : BackgroundService
         _queue.Writer.TryComplete();
         try { await _loop.WaitAsync(cancellationToken); }
         catch (OperationCanceledException) { _log.LogWarning("Message history: stopped before the queue was drained"); }
+    }
+
+    /// <summary>
+    /// The loop must not die quietly: every message sent after it would wait for ever to be stored. A failure that
+    /// escapes it (a store's own errors are caught per batch: STORE_FAILED) stops the server, which exits 1.
+    /// </summary>
+    private async Task RunOrStopServerAsync()
+    {
+        try { await RunAsync(); }
+        catch (Exception e) { _failure.Stop("the history writer", e); }
     }
 
     private async Task RunAsync()

@@ -16,7 +16,8 @@ namespace TcpChat.Server.Hosting;
 /// runs a <see cref="Session"/> for each; runs the keepalive sweep; on stop, says BYE to everyone and waits (up to
 /// ShutdownSeconds) for their outboxes to drain.
 /// </summary>
-internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, ILoggerFactory loggers) : BackgroundService
+internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, ILoggerFactory loggers, FatalFailure failure)
+    : BackgroundService
 {
     private readonly ChatOptions _options = options.Value;
     private readonly ILogger _log = loggers.CreateLogger("TcpChat.Server");
@@ -26,6 +27,10 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private Socket? _socket;
     private Socket? _tlsSocket;
     private X509Certificate2? _certificate;
+
+    // One slot per accepted socket until it is closed (a session, a refusal, a TLS handshake): the accept loop waits
+    // for a free slot instead of taking descriptors the runtime itself needs (out of them, it aborts the process).
+    private SemaphoreSlim _sockets = new(int.MaxValue);
 
     /// <summary>True while the accept loop runs: what the systemd watchdog reports on.</summary>
     public bool IsAccepting { get; private set; }
@@ -38,7 +43,18 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // Bind before the host reports started, so a taken port fails the start instead of a background task.
+        Bind();
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the listening sockets, once. Called before the host starts (ServerHost.RunAsync), so that a taken port
+    /// is one line and exit code 1, not a failed host; a <see cref="SocketException"/> names the port in
+    /// <see cref="FailedEndPoint"/>. Then caps connections at what the open-file limit can hold.
+    /// </summary>
+    public void Bind()
+    {
+        if (_socket is not null) return;
         if (_options.Tls || _options.TlsPort > 0) _certificate = _options.LoadCertificate();
         _socket = Listen(_options.Port);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
@@ -49,17 +65,50 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             TlsEndPoint = (IPEndPoint)_tlsSocket.LocalEndPoint!;
             _log.LogInformation("Listening for TLS on {Endpoint}", TlsEndPoint);
         }
-        return base.StartAsync(cancellationToken);
+        CapConnectionsAtDescriptorLimit();
+    }
+
+    /// <summary>The address whose <see cref="Listen"/> failed, for the one-line error.</summary>
+    public IPEndPoint? FailedEndPoint { get; private set; }
+
+    /// <summary>
+    /// Each connection is an open file. Raise the soft limit to the hard one, then, if MaxConnections (plus what is
+    /// open now, plus ReservedDescriptors) does not fit, say so once and hold only what fits: the connections past it
+    /// get ERR SERVER_FULL and BYE like any past MaxConnections, instead of the accept loop running out of descriptors.
+    /// </summary>
+    private void CapConnectionsAtDescriptorLimit()
+    {
+        if (DescriptorLimit.Raise() is not { } limit) return;
+        long open = DescriptorLimit.OpenNow();
+        long fits = Math.Max(1, limit.Soft - open - _options.ReservedDescriptors);
+        // Sessions up to the capacity, then half the reserve for refusals and handshakes in progress; the other half
+        // stays free for the runtime (assemblies loaded late, the database's journal).
+        _sockets = new SemaphoreSlim((int)Math.Min(int.MaxValue, Math.Min(fits, _options.MaxConnections) + _options.ReservedDescriptors / 2));
+        if (fits >= _options.MaxConnections) return;
+        hub.Metrics.ConnectionCapacity = fits;
+        _log.LogWarning(
+            "MaxConnections is {Max} but the open-file limit is {Soft} (hard {Hard}; {Open} open, {Reserved} reserved): " +
+            "holding at most {Fits} connections; raise LimitNOFILE / ulimit -n or lower --max-connections",
+            _options.MaxConnections, limit.Soft, limit.Hard, open, _options.ReservedDescriptors, fits);
     }
 
     private Socket Listen(int port)
     {
         var address = IPAddress.Parse(_options.Bind);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        if (address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
-        socket.Bind(new IPEndPoint(address, port));
-        socket.Listen(1024);
-        return socket;
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen(1024);
+            return socket;
+        }
+        catch (SocketException)
+        {
+            FailedEndPoint = new IPEndPoint(address, port);
+            socket.Dispose();
+            throw;
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
@@ -72,24 +121,51 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             if (_tlsSocket is not null) loops.Add(AcceptLoopAsync(_tlsSocket, tls: true, stopping));
             await Task.WhenAll(loops);
         }
+        catch (Exception e) { failure.Stop("the accept loop", e); }
         finally { IsAccepting = false; }
-        await sweeper;
+        try { await sweeper; }
+        catch (Exception e) { failure.Stop("the keepalive sweep", e); }
     }
 
+    /// <summary>
+    /// Accepts until the server stops. A failed accept is not the end of the server: out of descriptors (EMFILE,
+    /// ENFILE), of buffers (ENOBUFS, ENOMEM), or a connection reset while queued, it is counted (accept_errors),
+    /// logged at most once per <see cref="AcceptBackoff.LogEvery"/> with how many, and tried again after a short,
+    /// growing, capped pause (as Go's and nats-server's accept loops do); the sessions already open go on meanwhile.
+    /// </summary>
     private async Task AcceptLoopAsync(Socket listener, bool tls, CancellationToken stopping)
     {
-        try
+        var backoff = new AcceptBackoff();
+        while (!stopping.IsCancellationRequested)
         {
-            while (!stopping.IsCancellationRequested)
+            Socket client;
+            try
             {
-                Socket client = await listener.AcceptAsync(stopping);
-                client.NoDelay = true;
-                if (tls) _ = StartTlsAsync(client, stopping);
-                else Start(client, stream: null);
+                await _sockets.WaitAsync(stopping);
             }
+            catch (OperationCanceledException) { return; }
+            try
+            {
+                client = await listener.AcceptAsync(stopping);
+            }
+            catch (Exception e)
+            {
+                Release(); // no socket came of it
+                if (stopping.IsCancellationRequested) return;
+                if (e is not SocketException failed) throw; // a bug, not a shortage: ExecuteAsync stops the server
+                hub.Metrics.AcceptErrors.Add(1);
+                if (backoff.Failed(Environment.TickCount64) is { } failures)
+                    _log.LogWarning("Cannot accept connections on {Endpoint}: {Reason} ({Count} times since the last report); " +
+                                    "retrying, the open connections go on", listener.LocalEndPoint, failed.SocketErrorCode, failures);
+                try { await Task.Delay(backoff.Delay, stopping); }
+                catch (OperationCanceledException) { return; }
+                continue;
+            }
+            backoff.Succeeded();
+            client.NoDelay = true;
+            if (tls) _ = StartTlsAsync(client, stopping);
+            else Start(client, stream: null);
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
-        catch (Exception e) when (e is ObjectDisposedException or SocketException && stopping.IsCancellationRequested) { }
     }
 
     private void Start(Socket client, Stream? stream)
@@ -98,7 +174,10 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         var session = new Session(client, stream, hub, _options, _sessionLog);
         if (!hub.TryAdd(session))
         {
-            _ = RefuseAsync(client, ErrorCode.ServerFull, $"server full (MaxConnections={_options.MaxConnections})");
+            long capacity = hub.Metrics.ConnectionCapacity;
+            _ = RefuseAsync(client, ErrorCode.ServerFull, capacity < _options.MaxConnections
+                ? $"server full ({capacity} connections: the open-file limit)"
+                : $"server full (MaxConnections={_options.MaxConnections})").ContinueWith(_ => Release(), TaskScheduler.Default);
             return;
         }
         // Listed before it starts, so that the end of a very short session never comes before it is listed.
@@ -119,10 +198,11 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         {
             var first = new byte[1];
             int n = await client.ReceiveAsync(first, SocketFlags.Peek, deadline.Token);
-            if (n == 0) { client.Dispose(); return; }
+            if (n == 0) { client.Dispose(); Release(); return; }
             if (first[0] != 0x16)
             {
                 await RefuseAsync(client, ErrorCode.TlsRequired, "this port speaks TLS: connect with TLS (tcpchat --tls)");
+                Release();
                 return;
             }
             tls = new SslStream(new NetworkStream(client, ownsSocket: false), leaveInnerStreamOpen: false);
@@ -139,10 +219,18 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             _log.LogDebug("TLS handshake with {Remote} failed: {Reason}", client.RemoteEndPoint, e.Message);
             tls?.Dispose();
             client.Dispose();
+            Release();
         }
     }
 
-    private void Ended(Session session) => _running.TryRemove(session, out _);
+    private void Ended(Session session)
+    {
+        _running.TryRemove(session, out _);
+        Release();
+    }
+
+    /// <summary>An accepted socket is closed: its slot is free.</summary>
+    private void Release() => _sockets.Release();
 
     /// <summary>
     /// Keepalive, write deadlines, memory: a few times per ping period (and per write timeout, and per trim delay), PING
@@ -156,7 +244,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         using var timer = new PeriodicTimer(period);
         try
         {
-            while (await timer.WaitForNextTickAsync(stopping))
+            while (await timer.WaitForNextTickAsync(stopping)) // an exception here ends the server: see ExecuteAsync
             {
                 hub.Sweep();
                 if (_trimmer.TrimIfQuiet(Environment.TickCount64))

@@ -40,7 +40,19 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
 
     /// <summary>As <see cref="StartAsync(string[])"/>, with extra environment variables.</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartAsync(launcher: [], environment, args);
+
+    /// <summary>
+    /// As <see cref="StartAsync(IReadOnlyDictionary{string, string}, string[])"/>, as the child of a process named
+    /// <c>systemd</c> (Infrastructure/fake-systemd.py): what Microsoft.Extensions.Hosting.Systemd looks at to decide
+    /// that it runs as a service. Signals sent with <see cref="Signal"/> are passed on to the server.
+    /// </summary>
+    public static Task<ServerProcess> StartUnderSystemdAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartAsync(launcher: ["python3", Path.Combine(AppContext.BaseDirectory, "fake-systemd.py")], environment, args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, through <paramref name="launcher"/> (e.g. <c>prlimit --nofile=300:300</c>).</summary>
+    public static async Task<ServerProcess> StartAsync(string[] launcher, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string? ownData = null;
         if (!args.Contains("--data-dir") && !args.Contains("--no-history"))
@@ -49,13 +61,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
             args = [.. args, "--data-dir", ownData];
         }
         string dll = Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll");
-        var info = new ProcessStartInfo("dotnet")
+        string[] command = [.. launcher, "dotnet"];
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         foreach (var (key, value) in environment) info.Environment[key] = value;
+        foreach (string word in command[1..]) info.ArgumentList.Add(word);
         info.ArgumentList.Add(dll);
         foreach (string a in (string[])["--port", "0", "--bind", "127.0.0.1", .. InProcessServer.GenerousLimits, .. args])
             info.ArgumentList.Add(a);

@@ -60,7 +60,33 @@ public sealed class ProcessTests
         await using var first = await ServerProcess.StartAsync();
         var (code, output) = await RunServerAsync("--port", first.Port.ToString(), "--bind", "127.0.0.1");
         Assert.Equal(1, code);
-        Assert.Contains($"cannot listen on 127.0.0.1:{first.Port}", output);
+        // One line, no stack trace and no "fail" log line before it (the trace is logged at debug level only).
+        Assert.Equal($"tcpchat-server: cannot listen on 127.0.0.1:{first.Port}: address already in use", output.Trim());
+    }
+
+    [Theory]
+    [InlineData("--prot", "7000", "unknown flag --prot (did you mean --port?)")]
+    [InlineData("--max-conections", "10", "unknown flag --max-conections (did you mean --max-connections?)")]
+    [InlineData("--Chat:Prot=7000", null, "unknown flag --Chat:Prot")]
+    [InlineData("--frobnicate", "yes", "unknown flag --frobnicate")]
+    [InlineData("7000", null, "unexpected argument '7000'")]
+    [InlineData("--port", null, "--port needs a value")]
+    public async Task UnknownFlagIsOneLineNamingItAndExitCodeTwo(string flag, string? value, string expected)
+    {
+        var (code, output) = await RunServerAsync(value is null ? [flag] : [flag, value]);
+        Assert.Equal(2, code);
+        Assert.Equal($"tcpchat-server: {expected} (see --help)", output.Trim());
+    }
+
+    [Fact]
+    public async Task SettingKeysAndFlagsWithEqualsAreKnown()
+    {
+        // --Section:Key=value is the configuration library's own form; --flag=value works like --flag value.
+        await using var server = await ServerProcess.StartAsync("--Chat:ServerName=box-1", "--ping=30", "--no-history");
+        await using var client = await TestClient.ConnectAsync(server.Port);
+        var hello = await client.ExpectAsync("HELLO");
+        Assert.Equal("box-1", hello.Arg(1));
+        Assert.Contains("ping=30", hello.Args);
     }
 
     private static async Task<(int Code, string Output)> RunServerAsync(params string[] args)

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using TcpChat.Server.Hosting;
 using TcpChat.Tests.Infrastructure;
 
 namespace TcpChat.Tests.Server.Service;
@@ -36,43 +35,55 @@ public sealed class SystemdNotifyTests
         }
     }
 
+    /// <summary>
+    /// READY=1 and STOPPING=1 come from Microsoft.Extensions.Hosting.Systemd, which acts only when the server's parent
+    /// is systemd (here a stand-in named so); STATUS= and WATCHDOG=1 from our SystemdStatus on the library's notifier.
+    /// The library sends each state in a datagram of its own (the hand-written notifier sent READY=1 and STATUS= in one).
+    /// </summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task NotifierSendsOneDatagramToAPathOrAbstractSocket(bool abstractName)
+    public async Task ServerUnderSystemdSaysReadyOnceListeningThenStoppingOnSigterm(bool abstractName)
     {
         using var systemd = new FakeSystemd(abstractName);
-        Assert.True(new SystemdNotifier(systemd.Name).Notify("READY=1\nSTATUS=ok"));
-        Assert.Equal("READY=1\nSTATUS=ok", await systemd.ReceiveAsync());
-    }
-
-    [Fact]
-    public void NotifierWithoutAListenerReportsFailureInsteadOfThrowing()
-    {
-        Assert.False(new SystemdNotifier("/nonexistent/notify.sock").Notify("READY=1"));
-    }
-
-    [Fact]
-    public async Task ServerSaysReadyOnlyOnceListeningThenStoppingOnSigterm()
-    {
-        using var systemd = new FakeSystemd(abstractName: true);
-        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+        await using var server = await ServerProcess.StartUnderSystemdAsync(new Dictionary<string, string>
         {
             ["NOTIFY_SOCKET"] = systemd.Name,
             ["WATCHDOG_USEC"] = "400000", // WatchdogSec=0.4: a WATCHDOG=1 every 0.2 s
         });
-        string ready = await systemd.ReceiveAsync();
-        Assert.StartsWith("READY=1\n", ready);
-        Assert.Contains($"STATUS=Listening on 127.0.0.1:{server.Port}", ready);
-        await using (var client = await TestClient.ConnectAsync(server.Port)) // it really listens
-            await client.ExpectAsync("HELLO");
+        var seen = new List<string>();
+        async Task<string> Until(Func<string, bool> wanted)
+        {
+            while (true)
+            {
+                string next = await systemd.ReceiveAsync();
+                seen.Add(next);
+                if (wanted(next)) return next;
+            }
+        }
 
-        Assert.Equal("WATCHDOG=1", await systemd.ReceiveAsync());
+        await Until(s => s == "READY=1");
+        await using (var client = await TestClient.ConnectAsync(server.Port)) // it really listens once ready
+            await client.ExpectAsync("HELLO");
+        await Until(s => s == $"STATUS=Listening on 127.0.0.1:{server.Port}");
+        await Until(s => s == "WATCHDOG=1");
+        await Until(s => s.StartsWith("STATUS=Listening on ", StringComparison.Ordinal) && s.EndsWith(" connected", StringComparison.Ordinal));
+
         server.Signal(15);
-        string next;
-        do next = await systemd.ReceiveAsync(); while (next == "WATCHDOG=1");
-        Assert.StartsWith("STOPPING=1", next);
+        await Until(s => s == "STOPPING=1");
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("<6>", server.Log); // journald priorities when run by systemd
+        Assert.DoesNotContain(seen, s => s.Contains("READY=1", StringComparison.Ordinal) && s != "READY=1");
+        Assert.Contains("<6>", server.Log); // the library's systemd log format: journald priorities
+        Assert.DoesNotMatch(@"\d{4}-\d\d-\d\d \d\d:\d\d", server.Log); // and no timestamps of our own: journald adds them
+    }
+
+    [Fact]
+    public async Task OutsideSystemdTheLogHasTimestampsAndNoPriorities()
+    {
+        await using var server = await ServerProcess.StartAsync("--no-history");
+        Assert.Matches(new System.Text.RegularExpressions.Regex(
+            @"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} info: TcpChat.Server\[0\] Listening on ",
+            System.Text.RegularExpressions.RegexOptions.Multiline), server.Log);
+        Assert.DoesNotContain("<6>", server.Log);
     }
 }
