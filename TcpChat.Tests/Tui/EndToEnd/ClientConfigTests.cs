@@ -59,7 +59,7 @@ public sealed class ClientConfigTests : IAsyncLifetime
         string[] args = ["--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "dono"];
 
         await using (var none = await TmuxSession.StartAsync(TmuxSession.ClientCommand(args), 100, 30, env))
-            await none.WaitForTextAsync("dono is registered"); // without the password the nick is refused
+            await none.WaitForAsync(s => s.Split('\n')[0].Contains("| dono_ |"), "the next nick, dono_"); // without the password the nick is refused
 
         await using (var fromEnv = await TmuxSession.StartAsync(TmuxSession.ClientCommand(args), 100, 30, [.. env, "TCPCHAT_PASSWORD=s3cret-pass"]))
         {

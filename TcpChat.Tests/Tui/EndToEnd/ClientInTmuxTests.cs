@@ -349,6 +349,24 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheToolkitsOwnKeysDoNothingOfTheirsTabCompletesAndEscQuitsNothing()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bobby");
+        await tmux.WaitForTextAsync("bobby joined #lobby");
+        // Terminal.Gui binds Esc (quit), Ctrl+Z (suspend), Tab and the arrows (focus), F5/F6: none of that here.
+        await tmux.PressAsync("Escape");
+        await tmux.PressAsync("C-z", "F5", "F6", "BTab");
+        await tmux.TypeAsync("hi bo");
+        await tmux.PressAsync("Tab");
+        await tmux.WaitForTextAsync("[#lobby] hi bobby");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("hi bobby ", (await bob.ExpectAsync("MSG #lobby ana")).Text); // still running, still connected (completion adds a space)
+        Assert.Equal("1", await tmux.DisplayAsync("#{alternate_on}"));
+    }
+
+    [Fact]
     public async Task AltEnterThenTextMakesOneMultiLineMessage()
     {
         await using var tmux = await StartClientAsync("ana");
