@@ -223,4 +223,11 @@ var root = new RootCommand("tcpchat-bench: load generator for TcpChat, and for I
 {
     fanout, latency, rooms, idle, growth, burst, report,
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line naming what was wrong, and exit code 2, as for a bad value: never a flag silently ignored.
+    Console.Error.WriteLine(CommandLineErrors.OneLine(parsed));
+    return 2;
+}
+return await parsed.InvokeAsync();

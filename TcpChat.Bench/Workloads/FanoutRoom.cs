@@ -8,7 +8,7 @@ namespace TcpChat.Bench.Workloads;
 /// <summary>What one open-loop step of a fan-out room measured.</summary>
 public sealed record StepResult(
     double Rate, int Receivers, long Sent, long Expected, long Delivered, long Gaps, string? Disconnected,
-    double Seconds, double DeliveriesPerSecond, double? ServerCpuSeconds, double? ClientCpuSeconds, Histogram Latency,
+    double Seconds, double DeliveriesPerSecond, double? ServerCpuSeconds, double? ClientCpuSeconds, LatencyHistogram Latency,
     bool Drained, double? OtherCores = null)
 {
     /// <summary>Other processes used this much CPU meanwhile (in cores): the step shared the machine.</summary>
@@ -46,7 +46,7 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
     private readonly BenchConnection[] _receivers;
     private readonly BenchConnection _sender;
     private readonly byte[] _text;
-    private Histogram _latency = new();
+    private LatencyHistogram _latency = new();
     private long _nextSeq;
 
     private FanoutRoom(Target target, BenchConnection[] receivers, BenchConnection sender, int size)
@@ -83,7 +83,7 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
         long count = Math.Max(1, (long)Math.Round(rate * seconds));
         long firstSeq = _nextSeq;
         _nextSeq += count;
-        var latency = new Histogram();
+        var latency = new LatencyHistogram();
         Volatile.Write(ref _latency, latency);
         long receivedBefore = _receivers.Sum(r => Volatile.Read(ref r.Received));
         long gapsBefore = _receivers.Sum(r => Volatile.Read(ref r.Gaps));

@@ -186,7 +186,7 @@ internal static class Tables
         otherCores = s.OtherCores is double o ? Math.Round(o, 3) : (double?)null,
     };
 
-    public static object LatencyJson(Stats.Histogram h) => new
+    public static object LatencyJson(Stats.LatencyHistogram h) => new
     {
         count = h.Count,
         p50 = Math.Round(StepResult.Ms(h.Percentile(50)), 3),

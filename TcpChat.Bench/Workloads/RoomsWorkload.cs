@@ -25,7 +25,7 @@ public sealed record RoomsSettings(int Clients, int RoomSize, double IntervalSec
     }
 }
 
-public sealed record RoomsResult(Target Target, RoomsSettings Settings, long Sent, long Expected, long Delivered, Histogram Latency,
+public sealed record RoomsResult(Target Target, RoomsSettings Settings, long Sent, long Expected, long Delivered, LatencyHistogram Latency,
     double? ServerCpuSeconds, double? ClientCpuSeconds, string? Disconnected)
 {
     public long Lost => Expected - Delivered;
@@ -161,7 +161,7 @@ public static class RoomsWorkload
     private sealed class Sink : IMessageSink
     {
         public long MeasureFrom = long.MaxValue, MeasureUntil = long.MaxValue;
-        public readonly Histogram Latency = new();
+        public readonly LatencyHistogram Latency = new();
 
         public void OnMessage(BenchConnection c, ReadOnlySpan<byte> text, long now)
         {

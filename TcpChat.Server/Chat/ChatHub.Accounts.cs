@@ -112,7 +112,7 @@ internal sealed partial class ChatHub
             return;
         }
         string nick = session.Nick!, key = session.NickKey!;
-        if (_accounts.Find(key) is null && !Guard.TryTakeNewAccount(session.Guard.AddressKey, Environment.TickCount64))
+        if (_accounts.Find(key) is null && !Guard.TryTakeNewAccount(session.Guard.AddressKey, Guard.NowMs))
         {
             Guard.Metrics.RateLimited.Add(1);
             session.SendError(ErrorCode.RateLimited, "REGISTER",

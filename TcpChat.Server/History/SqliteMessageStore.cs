@@ -62,7 +62,11 @@ public sealed partial class SqliteMessageStore : IMessageStore
     /// up to date. Throws <see cref="HistoryStoreException"/>, naming the file, when it cannot: a file that is not a
     /// database, a damaged one, one written by a newer server, or one that cannot be written is never started over.
     /// </summary>
-    public static SqliteMessageStore Open(string directory)
+    /// <param name="maxPageCount">
+    /// For tests: the most pages the file may grow to (SQLite's <c>max_page_count</c>), so that a full disk can be had
+    /// without filling one: an append past it fails with SQLITE_FULL, as on a full disk.
+    /// </param>
+    public static SqliteMessageStore Open(string directory, int? maxPageCount = null)
     {
         string file = Path.Combine(directory, HistoryOptions.DatabaseFileName);
         try
@@ -94,6 +98,7 @@ public sealed partial class SqliteMessageStore : IMessageStore
             string? check = Execute(connection, "PRAGMA quick_check");
             if (check != "ok") throw new HistoryStoreException($"history database {file} is damaged: {check}");
             Migrate(connection, file);
+            if (maxPageCount is int pages) Execute(connection, $"PRAGMA max_page_count = {pages}");
             return new SqliteMessageStore(connection, file);
         }
         catch (SqliteException e)

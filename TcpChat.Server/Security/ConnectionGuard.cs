@@ -21,11 +21,18 @@ internal sealed class ConnectionGuard : IDisposable
     private readonly ConcurrentDictionary<string, AddressState> _addresses = new();
     private readonly Timer _prune;
 
-    public ConnectionGuard(IOptions<SecurityOptions> options)
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">The clock of wrong passwords and new accounts (a test's, to see one forgiven): its timestamps.</param>
+    public ConnectionGuard(IOptions<SecurityOptions> options, TimeProvider? clock = null)
     {
         Options = options.Value;
-        _prune = new Timer(_ => Prune(Environment.TickCount64), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _clock = clock ?? TimeProvider.System;
+        _prune = new Timer(_ => Prune(NowMs), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
+
+    /// <summary>Milliseconds on the guard's monotonic clock: the "now" of every time given to this class.</summary>
+    public long NowMs => (long)(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency);
 
     public SecurityOptions Options { get; }
 
@@ -66,7 +73,7 @@ internal sealed class ConnectionGuard : IDisposable
         lock (state)
         {
             state.Connections--;
-            RemoveIfIdle(key, state, Environment.TickCount64);
+            RemoveIfIdle(key, state, NowMs);
         }
     }
 

@@ -180,7 +180,7 @@ internal sealed class SessionGuard : IDisposable
     /// </summary>
     public bool MayTryPassword(string verb)
     {
-        if (!_server.PasswordsBlocked(_addressKey, Environment.TickCount64)) return true;
+        if (!_server.PasswordsBlocked(_addressKey, _server.NowMs)) return true;
         Metrics.RateLimited.Add(1);
         _session.Close(ErrorCode.RateLimited, $"too many wrong passwords from {_addressKey}: try again later", "too many wrong passwords",
             verb: verb);
@@ -194,7 +194,7 @@ internal sealed class SessionGuard : IDisposable
     public async Task PasswordFailedAsync(string verb, string message)
     {
         PasswordFailures++;
-        _server.PasswordFailed(_addressKey, Environment.TickCount64);
+        _server.PasswordFailed(_addressKey, _server.NowMs);
         if (PasswordFailures >= _options.MaxPasswordFailures)
         {
             Metrics.RateLimited.Add(1);

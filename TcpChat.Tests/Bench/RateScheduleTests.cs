@@ -1,18 +1,11 @@
+using Microsoft.Extensions.Time.Testing;
 using TcpChat.Bench.Load;
 
 namespace TcpChat.Tests.Bench;
 
 public sealed class RateScheduleTests
 {
-    /// <summary>A clock that moves only when told: 1 tick = 1 us.</summary>
-    private sealed class FakeClock(long start) : TimeProvider
-    {
-        public long Now = start;
-
-        public override long TimestampFrequency => 1_000_000;
-
-        public override long GetTimestamp() => Now;
-    }
+    // The pacer's clock is FakeTimeProvider: it moves only when told, 10,000,000 ticks a second (1 ms = 10,000).
 
     [Fact]
     public void SendTimesAreEvenlySpacedFromTheStart()
@@ -47,20 +40,21 @@ public sealed class RateScheduleTests
     [Fact]
     public void PacerHandsOutEachMessageWhenItIsDueAndWaitsExactlyUntilTheNext()
     {
-        var clock = new FakeClock(0);
-        var s = new RateSchedule(rate: 1_000, count: 3, start: 10_000, frequency: clock.TimestampFrequency);
+        var clock = new FakeTimeProvider();
+        long t0 = clock.GetTimestamp();
+        var s = new RateSchedule(rate: 1_000, count: 3, start: t0 + 100_000, frequency: clock.TimestampFrequency);
         var pacer = new Pacer(s, clock);
         var waits = new List<long>();
         void Wait(long ticks)
         {
             waits.Add(ticks);
-            clock.Now += ticks;
+            clock.Advance(TimeSpan.FromTicks(ticks));
         }
         Assert.Equal((0L, 1), pacer.Next(Wait, CancellationToken.None));
         Assert.Equal((1L, 1), pacer.Next(Wait, CancellationToken.None));
         Assert.Equal((2L, 1), pacer.Next(Wait, CancellationToken.None));
         Assert.Equal(0, pacer.Next(Wait, CancellationToken.None).Count);
-        Assert.Equal([10_000, 1_000, 1_000], waits);
+        Assert.Equal([100_000, 10_000, 10_000], waits);
         Assert.True(pacer.Done);
     }
 
@@ -69,22 +63,24 @@ public sealed class RateScheduleTests
     {
         // The sender stalled for 50 ms: the 50 messages due meanwhile go out at once, and each keeps the time it was
         // due, so their latency counts the stall (no coordinated omission).
-        var clock = new FakeClock(0);
-        var s = new RateSchedule(rate: 1_000, count: 100, start: 0, frequency: clock.TimestampFrequency);
+        var clock = new FakeTimeProvider();
+        long t0 = clock.GetTimestamp();
+        var s = new RateSchedule(rate: 1_000, count: 100, start: t0, frequency: clock.TimestampFrequency);
         var pacer = new Pacer(s, clock);
         Assert.Equal((0L, 1), pacer.Next(_ => throw new InvalidOperationException("due now"), CancellationToken.None));
-        clock.Now = 50_000;
+        clock.Advance(TimeSpan.FromMilliseconds(50));
         var (first, count) = pacer.Next(_ => throw new InvalidOperationException("due now"), CancellationToken.None);
         Assert.Equal((1L, 50), (first, count));
-        Assert.Equal(1_000, s.SendTime(first));
-        Assert.Equal(50_000, s.SendTime(first + count - 1));
+        Assert.Equal(t0 + 10_000, s.SendTime(first));
+        Assert.Equal(t0 + 500_000, s.SendTime(first + count - 1));
     }
 
     [Fact]
     public void ABatchIsCappedAndTheRestFollowsWithoutWaiting()
     {
-        var clock = new FakeClock(1_000_000);
-        var s = new RateSchedule(rate: 1_000, count: 1_000, start: 0, frequency: clock.TimestampFrequency);
+        var clock = new FakeTimeProvider();
+        var s = new RateSchedule(rate: 1_000, count: 1_000, start: clock.GetTimestamp(), frequency: clock.TimestampFrequency);
+        clock.Advance(TimeSpan.FromSeconds(1)); // all 1,000 are due
         var pacer = new Pacer(s, clock, maxBatch: 256);
         var batches = new List<int>();
         while (!pacer.Done) batches.Add(pacer.Next(_ => throw new InvalidOperationException("all due"), CancellationToken.None).Count);
@@ -94,8 +90,8 @@ public sealed class RateScheduleTests
     [Fact]
     public void CancellingStopsThePacer()
     {
-        var clock = new FakeClock(0);
-        var pacer = new Pacer(new RateSchedule(10, 10, 1_000_000, clock.TimestampFrequency), clock);
+        var clock = new FakeTimeProvider();
+        var pacer = new Pacer(new RateSchedule(10, 10, clock.GetTimestamp() + clock.TimestampFrequency, clock.TimestampFrequency), clock);
         using var cts = new CancellationTokenSource();
         var next = pacer.Next(_ => cts.Cancel(), cts.Token);
         Assert.Equal(0, next.Count);

@@ -18,7 +18,34 @@ public sealed class WorkloadSmokeTests
         return (server, new Target("127.0.0.1", server.Port, new TcpChatProtocol(), Environment.ProcessId, "tcpchat", perAddress));
     }
 
-    private static void IsJson(object result) => Assert.NotEmpty(JsonSerializer.Serialize(result));
+    /// <summary>
+    /// The result as tcpchat-bench --json prints it, parsed back: the workload's name, and each of
+    /// <paramref name="numbers"/> (dotted paths, as bench/compare.sh and the report read them) equal to what the run counted.
+    /// </summary>
+    private static JsonElement IsJson(object result, string workload, params (string Path, double Value)[] numbers)
+    {
+        var root = JsonDocument.Parse(JsonSerializer.Serialize(result)).RootElement;
+        Assert.Equal(workload, root.GetProperty("workload").GetString());
+        Assert.Equal("tcpchat", root.GetProperty("protocol").GetString());
+        foreach (var (path, value) in numbers) Assert.True(value == At(root, path).GetDouble(), $"{path}: {At(root, path)} != {value}");
+        return root;
+    }
+
+    private static JsonElement At(JsonElement e, string path)
+    {
+        foreach (string part in path.Split('.')) e = int.TryParse(part, out int i) ? e[i] : e.GetProperty(part);
+        return e;
+    }
+
+    /// <summary>The latency figures of the JSON, in milliseconds, as the histogram reports them.</summary>
+    private static (string, double)[] LatencyOf(string at, TcpChat.Bench.Stats.LatencyHistogram h) =>
+    [
+        (at + ".count", h.Count),
+        (at + ".p50", Math.Round(StepResult.Ms(h.Percentile(50)), 3)),
+        (at + ".p99", Math.Round(StepResult.Ms(h.Percentile(99)), 3)),
+        (at + ".p999", Math.Round(StepResult.Ms(h.Percentile(99.9)), 3)),
+        (at + ".max", Math.Round(StepResult.Ms(h.Max), 3)),
+    ];
 
     [Fact]
     public async Task FanoutStepsUpTheRateAndReportsTheBestStepWithEveryDeliveryMade()
@@ -35,7 +62,11 @@ public sealed class WorkloadSmokeTests
         Assert.NotNull(result.Best);
         Assert.True(result.Best!.CpuNsPerDelivery > 0);
         Assert.Contains("best:", result.ToTable());
-        IsJson(result.ToJsonObject());
+        var json = IsJson(result.ToJsonObject(), "fanout", [("receivers", 3), ("steps.0.sent", result.Steps[0].Sent),
+            ("steps.0.delivered", result.Steps[0].Delivered), ("steps.1.delivered", result.Steps[1].Delivered),
+            ("best.delivered", result.Best.Delivered), .. LatencyOf("best.latencyMs", result.Best.Latency)]);
+        Assert.Equal(2, json.GetProperty("steps").GetArrayLength());
+        Assert.True(json.GetProperty("best").GetProperty("passed").GetBoolean());
     }
 
     [Fact]
@@ -50,7 +81,8 @@ public sealed class WorkloadSmokeTests
         Assert.Null(result.Step.Disconnected);
         Assert.True(result.Step.Latency.Percentile(50) > 0);
         Assert.Contains("p99.9", result.ToTable());
-        IsJson(result.ToJsonObject());
+        IsJson(result.ToJsonObject(), "latency", [("receivers", 3), ("rate", 200), ("delivered", 600), ("lost", 0),
+            .. LatencyOf("latencyMs", result.Step.Latency)]);
     }
 
     [Fact]
@@ -66,7 +98,8 @@ public sealed class WorkloadSmokeTests
         Assert.Equal(result.Expected, result.Delivered);
         Assert.Equal(2 * (5 * 4 + 5 * 4 + 2 * 1), result.Latency.Count); // the measured second only
         Assert.Null(result.Disconnected);
-        IsJson(result.ToJsonObject());
+        IsJson(result.ToJsonObject(), "rooms", [("clients", 12), ("sent", 36), ("expected", result.Expected),
+            ("delivered", result.Delivered), ("lost", 0), .. LatencyOf("latencyMs", result.Latency)]);
     }
 
     [Fact]
@@ -82,7 +115,9 @@ public sealed class WorkloadSmokeTests
         Assert.True(result.AcceptsPerSecond > 0);
         Assert.Equal("127.0.0.3", target.SourceOf(19, 20)?.ToString());
         Assert.Null(target.SourceOf(0, 8));
-        IsJson(result.ToJsonObject());
+        var json = IsJson(result.ToJsonObject(), "idle", [("connections", 20), ("stillConnected", 20),
+            ("bytesPerConnection", Math.Round(result.BytesPerConnection!.Value, 1))]);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("disconnected").ValueKind);
     }
 
     [Fact]
@@ -97,6 +132,9 @@ public sealed class WorkloadSmokeTests
         Assert.All(result.Points, p => Assert.NotNull(p.Best));
         Assert.Equal(100, result.Points[1].Steps[0].Rate); // 400 deliveries/s to 4 receivers
         Assert.Contains("receivers", result.ToTable());
-        IsJson(result.ToJsonObject());
+        var json = IsJson(result.ToJsonObject(), "growth", [("points.0.receivers", 2), ("points.1.receivers", 4),
+            ("points.1.steps.0.rate", 100), ("points.1.steps.0.delivered", result.Points[1].Steps[0].Delivered),
+            ("points.0.p99Ms", Math.Round(StepResult.Ms(result.Points[0].Best!.Latency.Percentile(99)), 3))]);
+        Assert.Equal(2, json.GetProperty("points").GetArrayLength());
     }
 }

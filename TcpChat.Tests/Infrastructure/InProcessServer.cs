@@ -61,10 +61,21 @@ public sealed class InProcessServer : IAsyncDisposable
         }
         var host = ServerHost.Build(["--port", "0", "--bind", "127.0.0.1", "--server-name", "test", .. GenerousLimits, .. flags],
             services: services);
-        var problems = ServerHost.Problems(host);
-        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(flags));
-        await host.StartAsync();
-        return new InProcessServer(host, ServerHost.EndpointOf(host)!.Port, ownData);
+        try
+        {
+            var problems = ServerHost.Problems(host);
+            if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(flags));
+            await host.StartAsync();
+            return new InProcessServer(host, ServerHost.EndpointOf(host)!.Port, ownData);
+        }
+        catch
+        {
+            // A start that failed (a taken port, say) leaves no listener, database or directory behind.
+            try { await host.StopAsync(CancellationToken.None); } catch (Exception) { /* the start's error is the one to report */ }
+            host.Dispose();
+            if (ownData is not null && Directory.Exists(ownData)) Directory.Delete(ownData, recursive: true);
+            throw;
+        }
     }
 
     public Task<TestClient> ConnectAsync() => TestClient.ConnectAsync(Port);

@@ -80,7 +80,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
         server._process.BeginErrorReadLine();
         _ = server._process.WaitForExitAsync().ContinueWith(_ =>
             server._port.TrySetException(new InvalidOperationException("server exited before listening:\n" + server.Log)));
-        server.Port = await server._port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            server.Port = await server._port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await server.DisposeAsync(); // never listened, or too slow to: killed, not left behind
+            throw;
+        }
         return server;
     }
 
@@ -92,6 +100,21 @@ public sealed partial class ServerProcess : IAsyncDisposable
         if (m.Success) _port.TrySetResult(int.Parse(m.Groups[1].Value));
     }
 
+    /// <summary>
+    /// Waits until the log holds <paramref name="text"/> (lines may come after "Listening on", which is all
+    /// <see cref="StartAsync(string[])"/> waits for); fails with the log after <paramref name="timeout"/> (default 30 s).
+    /// </summary>
+    public async Task WaitForLogAsync(string text, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (clock.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
+                throw new Xunit.Sdk.XunitException($"the server never logged \"{text}\"; its log:\n{Log}");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGINT = 2, SIGKILL = 9) to the server.</summary>
     public void Signal(int signal) => Process.Start("kill", $"-{signal} {_process.Id}")!.WaitForExit();
 
@@ -101,15 +124,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the server (by its pid, with any child) if it still runs, and removes its own data; safe to call twice.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        if (_disposed) return;
+        _disposed = true;
+        Run.Kill(_process);
+        await _process.WaitForExitAsync(); // and its output read to the end
         _process.Dispose();
-        if (_ownDataDirectory is not null) Directory.Delete(_ownDataDirectory, recursive: true);
+        if (_ownDataDirectory is not null && Directory.Exists(_ownDataDirectory)) Directory.Delete(_ownDataDirectory, recursive: true);
     }
 
     [GeneratedRegex(@"Listening on .*:(\d+) ")]

@@ -130,20 +130,31 @@ public class FrameParserErrorTests
         }
     }
 
+    /// <summary>
+    /// The bad frame is followed by a good one, cut every way. A non-fatal error costs exactly its frame and the next
+    /// frame parses. A fatal error is reported the same way whatever follows, the bad frame is consumed whole (never
+    /// reported twice), and nothing after it is ever handed out as a frame: the framing is lost and the session ends.
+    /// </summary>
     [Theory]
     [MemberData(nameof(BadInputs))]
-    public void NonFatalErrorConsumesExactlyItsFrame(string why, byte[] wire, ErrorCode code, string verb, bool fatal)
+    public void ErrorCostsItsFrameOrEndsTheStream(string why, byte[] wire, ErrorCode code, string verb, bool fatal)
     {
-        _ = (code, verb);
-        if (fatal) return;
         byte[] bytes = [.. wire, .. "PING\n"u8];
         foreach (var (how, input) in Sequences.AllCuts(bytes))
         {
-            var status = Parsers.Server().TryParse(input, out var consumed, out var examined, out _, out _);
+            var status = Parsers.Server().TryParse(input, out var consumed, out var examined, out _, out var error);
 
-            Assert.True(status == ParseStatus.Error, $"{why} ({how}): {status}");
-            Assert.True(wire.Length == Sequences.OffsetOf(input, consumed), $"{why} ({how}): consumed at {Sequences.OffsetOf(input, consumed)}");
-            Assert.True(wire.Length == Sequences.OffsetOf(input, examined), $"{why} ({how}): examined at {Sequences.OffsetOf(input, examined)}");
+            Assert.True(status == (fatal ? ParseStatus.FatalError : ParseStatus.Error), $"{why} ({how}): {status}");
+            Assert.True(code == error.Code && verb == error.Verb && fatal == error.Fatal, $"{why} ({how}): {Parsers.Describe(error)}");
+            long consumedAt = Sequences.OffsetOf(input, consumed), examinedAt = Sequences.OffsetOf(input, examined);
+            if (fatal)
+            {
+                Assert.True(consumedAt >= wire.Length, $"{why} ({how}): consumed at {consumedAt}, inside the bad frame");
+                Assert.True(examinedAt >= consumedAt, $"{why} ({how}): examined at {examinedAt}, before consumed");
+                continue;
+            }
+            Assert.True(wire.Length == consumedAt, $"{why} ({how}): consumed at {consumedAt}");
+            Assert.True(wire.Length == examinedAt, $"{why} ({how}): examined at {examinedAt}");
             FrameParserTests.AssertParses(Parsers.Server(), input.Slice(consumed), 5, Verb.Ping, [], null, $"{why} ({how}), next frame");
         }
     }

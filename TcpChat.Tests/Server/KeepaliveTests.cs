@@ -8,7 +8,8 @@ public sealed class KeepaliveTests
     [Fact]
     public async Task SilentClientGetsPingThenTimeoutWhenItDoesNotAnswer()
     {
-        await using var server = await InProcessServer.StartAsync("--ping", "1");
+        // 3 s: the watcher answers from its reader loop, and has 3 s to do it even on a loaded machine.
+        await using var server = await InProcessServer.StartAsync("--ping", "3");
         await using var watcher = await server.RegisterAsync("watcher");
         watcher.AutoPong = true;
         await using var silent = await server.RegisterAsync("silent");
@@ -22,14 +23,15 @@ public sealed class KeepaliveTests
     [Fact]
     public async Task ClientThatAnswersPingStaysConnected()
     {
-        // 2 s: the client's answer may take a while on a loaded machine; a timeout would need 4 s of silence.
+        // The client answers each PING from its reader loop as the PING arrives (not from the test's thread, which a
+        // loaded machine may hold up), and has a whole period (2 s) to do it; a timeout would need 4 s of silence.
         await using var server = await InProcessServer.StartAsync("--ping", "2");
         await using var client = await server.RegisterAsync("alive");
+        client.AutoPong = true;
         for (int i = 0; i < 3; i++)
         {
             var ping = await client.ExpectAsync(f => f.Verb is Verb.Ping or Verb.Err, "PING");
             Assert.Equal(Verb.Ping, ping.Verb);
-            client.Send($"PONG {ping.Arg(0)}\n");
         }
         client.Send("SEND #lobby :still here\n");
         Assert.Equal("still here", (await client.ExpectAsync("MSG")).Text);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TcpChat.Tests.Infrastructure;
 
 namespace TcpChat.Tests.Server;
@@ -89,15 +88,11 @@ public sealed class ProcessTests
         Assert.Contains("ping=30", hello.Args);
     }
 
+    /// <summary>Runs the server binary to its end; killed (with its children) if it has not ended within 60 s.</summary>
     private static async Task<(int Code, string Output)> RunServerAsync(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, stdout, stderr) = await Run.CommandAsync("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll"), .. args], TimeSpan.FromSeconds(60));
+        return (code, stdout + stderr);
     }
 }

@@ -49,7 +49,7 @@ public sealed class HistoryPersistenceTests : IDisposable
     public async Task EveryMessageAnyoneReceivedSurvivesSigkillMidStream()
     {
         const int senders = 20, window = 50, atMost = 20_000, killAt = 5000;
-        var server = await ServerProcess.StartAsync("--data-dir", _data);
+        await using var server = await ServerProcess.StartAsync("--data-dir", _data); // disposed below too: killed whatever happens
         var clients = new List<TestClient>();
         for (int i = 0; i < senders; i++) clients.Add((await HistoryKit.RegisterAsync(server.Port, $"s{i}")).Client);
         await clients[0].ExpectAsync($"JOIN #lobby s{senders - 1}");
@@ -194,7 +194,7 @@ public sealed class HistoryPersistenceTests : IDisposable
     public async Task DataDirectoryDefaultsToTheStateDirectorySystemdGives()
     {
         await using var server = await ServerProcess.StartAsync(new Dictionary<string, string> { ["STATE_DIRECTORY"] = _data }, "--data-dir", "");
-        Assert.Contains($"Message history in {Database}", server.Log);
+        await server.WaitForLogAsync($"Message history in {Database}");
         Assert.True(File.Exists(Database));
     }
 
@@ -206,7 +206,7 @@ public sealed class HistoryPersistenceTests : IDisposable
         await using var _a = alice;
         await alice.SayAsync("#lobby", "kept in memory");
         Assert.Equal(["kept in memory"], (await alice.HistoryAsync("HISTORY #lobby", "#lobby")).Texts());
-        Assert.Contains("Message history in memory", server.Log);
+        await server.WaitForLogAsync("Message history in memory");
         Assert.Empty(Directory.GetFileSystemEntries(_data));
     }
 
@@ -226,15 +226,12 @@ public sealed class HistoryPersistenceTests : IDisposable
 
     private static string Short(Received f) => $"MSG {f.Arg(0)} {f.Arg(1)} {f.Arg(2)} :{f.Text}";
 
+    /// <summary>Runs the server binary to its end; killed (with its children) if it has not ended within 60 s.</summary>
     private static async Task<(int Code, string Output)> RunServerAsync(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll"));
-        foreach (var a in (string[])["--port", "0", "--bind", "127.0.0.1", .. args]) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, stdout, stderr) = await Run.CommandAsync("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "tcpchat-server.dll"), "--port", "0", "--bind", "127.0.0.1", .. args],
+            TimeSpan.FromSeconds(60));
+        return (code, stdout + stderr);
     }
 }

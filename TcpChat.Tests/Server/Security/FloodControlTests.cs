@@ -126,10 +126,10 @@ public sealed class FloodControlTests
         }
         // 4 tokens left, then one every 100 ms: the last of 24 is handled 2 s after the first.
         Assert.True(times[^1] >= 1.8, $"24 frames took {times[^1]:0.00} s; at 10 a second after a burst of 5 they take 2 s");
-        Assert.True(times[3] < 1, $"the burst was held back: the 4th came after {times[3]:0.00} s");
         Assert.DoesNotContain(client.Seen, f => f.Verb == Verb.Err);
-        // Some frames waited for their token (how many depends on how fast this machine handled the burst).
-        Assert.True(server.Guard().Metrics.FakeLag.Total >= 1, $"fake lag counted {server.Guard().Metrics.FakeLag.Total}");
+        // Some frames waited for their token, but never the 4 of the burst (fewer wait when this machine is slow, as
+        // tokens come back meanwhile): counted, not timed, so a loaded machine cannot fail it.
+        Assert.InRange(server.Guard().Metrics.FakeLag.Total, 1, 20);
     }
 
     [Fact]
@@ -144,7 +144,9 @@ public sealed class FloodControlTests
         client.Send(string.Concat(Enumerable.Range(0, 200).Select(i => $"PING {i}\nPONG {i}\n")));
 
         await client.ExpectAsync("PONG 199");
-        Assert.True(clock.Elapsed.TotalSeconds < 5, $"200 PINGs took {clock.Elapsed.TotalSeconds:0.0} s");
+        // One frame held back would wait 10 s for its token (and the client be closed after 5 s of lag).
+        Assert.True(clock.Elapsed.TotalSeconds < 9.5, $"200 PINGs took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(0, server.Guard().Metrics.FakeLag.Total);
         Assert.Equal(200, client.Seen.Count(f => f.Verb == Verb.Pong));
         Assert.False(client.Closed);
     }
@@ -164,8 +166,9 @@ public sealed class FloodControlTests
     [Fact]
     public async Task HeldBackClientIsNotTakenForASilentOne()
     {
-        // 6 frames at 1 a second take 5 s to handle, more than twice the ping period: the server is the one not reading.
-        await using var server = await InProcessServer.StartAsync("--ping", "1", "--flood-burst", "1", "--flood-rate", "1", "--flood-max-lag", "30");
+        // 6 frames at 1 a second take 5 s to handle, more than twice the ping period (2 s, so that a token handed out
+        // late on a loaded machine does not look like silence): the server is the one not reading.
+        await using var server = await InProcessServer.StartAsync("--ping", "2", "--flood-burst", "1", "--flood-rate", "1", "--flood-max-lag", "30");
         await using var client = await server.RegisterAsync("patient"); // the NICK took the only token
         client.Send(string.Concat(Enumerable.Range(0, 6).Select(i => $"SEND #lobby :{i}\n")));
 
@@ -289,7 +292,10 @@ public sealed class FloodInACrowdTests(Xunit.Abstractions.ITestOutputHelper outp
             $"{talkLatencies.Order().ElementAt(talkLatencies.Count / 2):0} ms (median), {talkLatencies.Max():0} ms (max)");
         Assert.InRange(delivered.Count, d.FloodBurst + d.FloodRate * (maxLag - 1), allowed + 1);
         Assert.InRange(closedAfter, maxLag - 0.5, maxLag + 10);
-        Assert.True(talkLatencies.Max() < 2000, $"a talker's message took {talkLatencies.Max():0} ms to reach the readers");
+        // Behind the flood, a talker's message would wait for thousands of frames: the median shows it does not, and a
+        // stall of the whole machine now and then (other test runs, builds) is allowed for in the maximum.
+        Assert.True(talkLatencies.Order().ElementAt(talkLatencies.Count / 2) < 1000, "the talker's messages were held up by the flood");
+        Assert.True(talkLatencies.Max() < 10_000, $"a talker's message took {talkLatencies.Max():0} ms to reach the readers");
         Assert.Equal(1, server.Guard().Metrics.RateLimited.Total);
         foreach (var reader in readers) await reader.DisposeAsync();
     }

@@ -202,7 +202,9 @@ public sealed class RegistrationStormTests(Xunit.Abstractions.ITestOutputHelper 
             $"(message {latencies.IndexOf(latencies.Max())})");
         Assert.True(sorted[0] >= deadline - 0.1, $"one was closed after {sorted[0]:0.000} s, before its deadline");
         Assert.True(sorted[^1] <= deadline + 5, $"one was closed only after {sorted[^1]:0.000} s");
-        Assert.True(latencies.Max() < 2000, $"the chat stalled for {latencies.Max():0} ms");
+        // Median, not only max: other test classes run meanwhile on two cores, and may hold the machine up for a moment.
+        Assert.True(latencies.Order().ElementAt(latencies.Count / 2) < 500, "the idle connections slowed the chat down");
+        Assert.True(latencies.Max() < 10_000, $"the chat stalled for {latencies.Max():0} ms");
         await ServerInsight.WaitUntilAsync(() => hub.ConnectionCount == 2, "only alice and bob to be left", () => $"{hub.ConnectionCount} connections");
         Assert.Equal(idlers, server.Guard().Metrics.RegistrationTimeouts.Total);
         Assert.Equal(1, server.Guard().AddressCount); // 127.0.0.1, with alice and bob

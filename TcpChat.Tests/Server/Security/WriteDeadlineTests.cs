@@ -14,8 +14,9 @@ public sealed class WriteDeadlineTests
     [Fact]
     public async Task ClientThatStopsReadingIsClosedByTheWriteDeadlineLongBeforeItsOutboxFills()
     {
-        // An outbox of 256 MiB would take long to fill; the write deadline of 1 s comes first.
-        await using var server = await InProcessServer.StartAsync("--write-timeout", "1", "--outbox-bytes", "268435456",
+        // An outbox of 256 MiB would take long to fill; the write deadline of 5 s comes first. (5, not 1: the readers
+        // alice and bob must not be cut themselves when a loaded machine holds their loops up for a second.)
+        await using var server = await InProcessServer.StartAsync("--write-timeout", "5", "--outbox-bytes", "268435456",
             "--max-payload", "16384");
         var hub = server.Hub();
         await using var alice = await server.RegisterAsync("alice");
@@ -49,25 +50,29 @@ public sealed class WriteDeadlineTests
     [Fact]
     public async Task ClientThatReadsSlowlyButSteadilyIsNotCutByTheWriteDeadline()
     {
-        await using var server = await InProcessServer.StartAsync("--write-timeout", "1");
+        const double deadline = 3;
+        await using var server = await InProcessServer.StartAsync("--write-timeout", SecurityKit.Text(deadline));
         await using var alice = await server.RegisterAsync("alice");
         using var slow = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
         await slow.ConnectAsync("127.0.0.1", server.Port);
         slow.Send("NICK slow\n"u8);
         await alice.ExpectAsync("JOIN #lobby slow");
 
-        // 400 kB for it; it reads what its small socket buffer holds every 20 ms: behind, but never stuck for 1 s.
+        // 400 kB for it; it reads what its small socket buffer holds every 150 ms (about 100 kB/s): far behind, so the
+        // whole takes longer than the deadline, but no single 64 KiB write waits anywhere near 3 s for it.
         string text = new('y', 4000);
         for (int k = 0; k < 100; k++) alice.Send($"SEND #lobby :{text}\n");
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[16 * 1024];
         long read = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (read < 100 * 4000)
         {
             int n = await slow.ReceiveAsync(buffer, SocketFlags.None);
             Assert.True(n > 0, $"closed after {read} bytes");
             read += n;
-            await Task.Delay(20); // the slow reader's pace
+            await Task.Delay(150); // the slow reader's pace
         }
+        Assert.True(clock.Elapsed.TotalSeconds > deadline, $"read it all in {clock.Elapsed.TotalSeconds:0.0} s: not slower than the deadline");
         Assert.Equal(0, server.Guard().Metrics.WriteTimeouts.Total);
     }
 }

@@ -1,4 +1,5 @@
 using TcpChat.Tests.Infrastructure;
+using TcpChat.Tests.Server.Hardening;
 
 namespace TcpChat.Tests.Server.Service;
 
@@ -8,9 +9,24 @@ public sealed class StatsTests
     private static Dictionary<string, long> Parse(string text) =>
         text.Split('\n').Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1]));
 
+    /// <summary>The counters of things that go wrong: none of them happen unless a test makes them.</summary>
+    private static readonly string[] Defences =
+    [
+        "slow_consumers", "stale_connections", "protocol_errors", "refused_connections", "registration_timeouts", "foreign_protocols",
+        "rate_limited", "fake_lag", "password_failures", "write_timeouts",
+    ];
+
+    private static async Task<Dictionary<string, long>> StatsAsync(InProcessServer server)
+    {
+        await using var operatorClient = await server.ConnectAsync();
+        operatorClient.Send("STATS\n");
+        return Parse((await operatorClient.ExpectAsync("STATS")).Text!);
+    }
+
     [Fact]
     public async Task StatsFromLoopbackNeedsNoNickAndCountsWhatHappened()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var server = await InProcessServer.StartAsync();
         await using var alice = await server.RegisterAsync("alice");
         await using var bob = await server.RegisterAsync("bob");
@@ -26,11 +42,57 @@ public sealed class StatsTests
         Assert.True(stats["frames_in"] >= 3); // two NICKs and a SEND at least
         Assert.True(stats["bytes_in"] >= "NICK alice\nNICK bob\nSEND #lobby :hello\n".Length);
         Assert.True(stats["frames_out"] > 0);
-        foreach (string name in new[] { "slow_consumers", "stale_connections", "protocol_errors", "outbox_bytes", "outbox_max_bytes", "uptime_seconds",
-                     "refused_connections", "registration_timeouts", "foreign_protocols", "rate_limited", "fake_lag", "password_failures", "write_timeouts" })
-            Assert.True(stats.ContainsKey(name), name);
+        Assert.Equal(Defences.ToDictionary(n => n, _ => 0L), Defences.ToDictionary(n => n, n => stats[n])); // nothing went wrong
+        Assert.InRange(stats["uptime_seconds"], 0, (long)clock.Elapsed.TotalSeconds + 1);
+        Assert.InRange(stats["outbox_max_bytes"], 0, stats["outbox_bytes"]); // the fullest outbox is one of them
         Assert.True(stats["rss_bytes"] > stats["managed_committed_bytes"] / 2, "rss_bytes is the process's resident memory");
         Assert.True(stats["thread_pool_threads"] > 0);
+    }
+
+    [Fact]
+    public async Task StatsCountsExactlyTheDefencesThatFired()
+    {
+        await using var server = await InProcessServer.StartAsync("--max-connections-per-address", "3", "--max-password-failures", "1",
+            "--password-failure-delay", "0", "--registration-timeout", "600");
+        await using (var alice = await server.RegisterAsync("alice"))
+        {
+            alice.Send("REGISTER a-long-password\nFOO bar\n"); // an unknown verb: one protocol error, the session goes on
+            await alice.ExpectAsync("REGISTER alice");
+            Assert.StartsWith("ERR UNKNOWN_VERB FOO :", (await alice.ExpectAsync("ERR")).ToString());
+        }
+
+        // One wrong password: a password failure, and (with --max-password-failures 1) a close for it.
+        await using (var guesser = await server.ConnectAsync())
+        {
+            guesser.Send("NICK alice not-the-password\n");
+            Assert.StartsWith("ERR RATE_LIMITED NICK", (await guesser.ExpectClosedAsync())[^2].ToString());
+        }
+        // An HTTP request: a foreign protocol.
+        await using (var browser = await server.ConnectAsync())
+        {
+            browser.Send("GET / HTTP/1.1\r\nHost: chat\r\n\r\n");
+            await browser.ExpectClosedAsync();
+        }
+        // A fourth connection from one address: refused.
+        var held = new List<TestClient>();
+        for (int i = 0; i < 3; i++) held.Add(await TestClient.ConnectAsync(server.Port, from: "127.0.0.9"));
+        foreach (var c in held) await c.ExpectAsync("HELLO");
+        await using (var fourth = await TestClient.ConnectAsync(server.Port, from: "127.0.0.9"))
+        {
+            Assert.StartsWith("ERR TOO_MANY_CONNECTIONS", (await fourth.ExpectClosedAsync())[^2].ToString());
+        }
+
+        await ServerInsight.WaitUntilAsync(() => server.Hub().ConnectionCount == 3, "only the three held to be left");
+        var stats = await StatsAsync(server);
+        var expected = Defences.ToDictionary(n => n, _ => 0L);
+        expected["protocol_errors"] = 1;
+        expected["password_failures"] = 1;
+        expected["rate_limited"] = 1;
+        expected["foreign_protocols"] = 1;
+        expected["refused_connections"] = 1;
+        Assert.Equal(expected, Defences.ToDictionary(n => n, n => stats[n]));
+        Assert.Equal(4, stats["connections"]); // the three held and the operator's
+        foreach (var c in held) await c.DisposeAsync();
     }
 
     [Fact]
