@@ -35,4 +35,10 @@ root.SetAction(async (parse, cancel) =>
     if (parse.GetValue(tlsInsecure)) options = options with { Security = TcpChat.Tui.Net.ChatConnection.Security.TlsInsecure };
     return await ClientApp.RunAsync(options, cancel);
 });
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (CommandLineErrors.Describe(parsed, root) is { } problem)
+{
+    Console.Error.WriteLine(problem); // one line, not the parser's errors and the whole help
+    return CommandLineErrors.ExitCode;
+}
+return await parsed.InvokeAsync();
