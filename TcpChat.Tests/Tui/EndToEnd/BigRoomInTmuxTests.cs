@@ -25,11 +25,11 @@ public sealed class BigRoomInTmuxTests
             await using var tmux = await TmuxSession.StartAsync(TmuxSession.ClientCommand(
                 ["--host", "127.0.0.1", "--port", server.Port.ToString(), "--nick", "João"]));
             // João is fifth: the first page (ana bea) comes with the join; cid dora and João come in two more pages.
+            string[] everyone = ["ana", "bea", "cid", "dora", "João"];
             string screen = await tmux.WaitForTextAsync("5 users");
-            screen = await tmux.WaitForTextAsync("│ dora");
-            var lines = screen.Split('\n');
-            foreach (string nick in new[] { "ana", "bea", "cid", "dora", "João" })
-                Assert.Contains(lines, l => l.TrimEnd().EndsWith("│ " + nick, StringComparison.Ordinal));
+            // The pages come one after another: wait until the last has been drawn, then every nick is in the list.
+            screen = await tmux.WaitForAsync(s => everyone.All(nick => InList(s, nick)), "all five nicks in the user list");
+            foreach (string nick in everyone) Assert.True(InList(screen, nick), nick);
 
             // A sixth joins: a count, not a "joined" line.
             var eva = await TestClient.ConnectAsync(server.Port);
@@ -47,4 +47,7 @@ public sealed class BigRoomInTmuxTests
             foreach (var peer in peers) await peer.DisposeAsync();
         }
     }
+
+    private static bool InList(string screen, string nick) =>
+        screen.Split('\n').Any(l => l.TrimEnd().EndsWith("│ " + nick, StringComparison.Ordinal));
 }
