@@ -52,14 +52,20 @@ public sealed class SystemdNotifyTests
             ["WATCHDOG_USEC"] = "400000", // WatchdogSec=0.4: a WATCHDOG=1 every 0.2 s
         });
         var seen = new List<string>();
+        // READY=1 and the first STATUS= are sent on the same event, in either order: a wait looks at what came already.
+        // WATCHDOG=1 comes every 0.2 s, so each wait has a deadline of its own, not only each datagram.
         async Task<string> Until(Func<string, bool> wanted)
         {
-            while (true)
+            if (seen.FirstOrDefault(wanted) is { } already) return already;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
             {
                 string next = await systemd.ReceiveAsync();
                 seen.Add(next);
                 if (wanted(next)) return next;
             }
+            throw new Xunit.Sdk.XunitException("not sent in 60 s; seen: " + string.Join(" | ", seen.Where(s => s != "WATCHDOG=1").Distinct()) +
+                "\nlog:\n" + server.Log);
         }
 
         await Until(s => s == "READY=1");
