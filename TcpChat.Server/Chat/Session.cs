@@ -172,12 +172,13 @@ internal sealed class Session : IHistoryClient
     public void CutOverBudget(long held)
     {
         if (IsClosing) return;
-        _hub.Metrics.SlowConsumers.Add(1);
-        _hub.Metrics.BudgetCuts.Add(1);
         Close(ErrorCode.SlowConsumer, FormattableString.Invariant(
                 $"the server's outboxes passed {_options.OutboxTotalBytes} bytes and this one held {held}: reading too slowly"),
             "slow consumer", dropBacklog: true);
         _output.CancelPendingFlush();
+        // Counted once it is closing, so that whoever sees the count sees the connection closing too.
+        _hub.Metrics.SlowConsumers.Add(1);
+        _hub.Metrics.BudgetCuts.Add(1);
     }
 
     public void SendError(ErrorCode code, string verb, string text) =>
