@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tui.Views;
 
@@ -7,24 +6,24 @@ namespace TcpChat.Tui.Views;
 /// The right column: a title with the count (<c>3 users</c>), then the nicks of the current room, one per row, in
 /// their colours (mine bold), cut by display width with "…". When they do not all fit, the last row says <c>+N more</c>.
 /// </summary>
-public static class UserListView
+public sealed class UserListView(ChatState state) : ChatViewBase(state)
 {
-    public static void Render(Rect area, ScreenBuffer buffer, ChatState state) =>
-        Render(area, buffer, state.Current.Users, state.Nick);
-
-    public static void Render(Rect area, ScreenBuffer buffer, IReadOnlyList<string> users, string? ownNick)
+    protected override void Draw()
     {
-        if (area.IsEmpty)
+        var users = State.Current.Users;
+        string? ownNick = State.Nick;
+        var area = Viewport;
+        if (area.Width <= 0 || area.Height <= 0)
             return;
         // One column of padding on the left (the separator is just before the area).
-        int x = area.X + 1, width = area.Width - 1;
+        int x = 1, width = area.Width - 1;
         if (width <= 0)
         {
-            x = area.X;
+            x = 0;
             width = area.Width;
         }
         string title = users.Count == 1 ? "1 user" : $"{users.Count} users";
-        buffer.SetString(x, area.Y, DisplayWidth.Truncate(title, width, "…"), Theme.Title, width);
+        this.Put(x, 0, DisplayWidth.Truncate(title, width, "…"), Theme.Title, width);
 
         int rows = area.Height - 1;
         bool overflow = users.Count > rows;
@@ -34,9 +33,9 @@ public static class UserListView
             string nick = users[i];
             bool own = ownNick is not null && string.Equals(nick, ownNick, StringComparison.OrdinalIgnoreCase);
             string text = DisplayWidth.Truncate(SafeText.Sanitize(nick), width, "…");
-            buffer.SetString(x, area.Y + 1 + i, text, Theme.Nick(nick, own), width);
+            this.Put(x, 1 + i, text, Theme.Nick(nick, own), width);
         }
         if (overflow && rows > 0)
-            buffer.SetString(x, area.Y + rows, DisplayWidth.Truncate($"+{users.Count - shown} more", width, "…"), Theme.System, width);
+            this.Put(x, rows, DisplayWidth.Truncate($"+{users.Count - shown} more", width, "…"), Theme.System, width);
     }
 }
