@@ -14,6 +14,8 @@ command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)     # the client's end-to-end test over SSH
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -8,11 +8,12 @@ var rooms = new Option<string[]>("--room", "-r") { Description = "a room to join
 var noBell = new Option<bool>("--no-bell") { Description = "no terminal bell when someone mentions you" };
 var tls = new Option<bool>("--tls") { Description = "connect with TLS, verifying the server's certificate" };
 var tlsInsecure = new Option<bool>("--tls-insecure") { Description = "TLS without verifying the certificate (self-signed test servers only)" };
+var mouse = new Option<bool>("--mouse") { Description = "capture the mouse: the wheel scrolls the messages, a click picks a tab (off: the terminal's own selection works)" };
 var config = new Option<string>("--config") { Description = $"config file (default: {ConfigFile.DefaultPath})" };
 
 var root = new RootCommand("tcpchat: a full-screen terminal chat client for TcpChat servers. Type /help inside for commands and keys.")
 {
-    host, port, nick, rooms, noBell, tls, tlsInsecure, config,
+    host, port, nick, rooms, noBell, mouse, tls, tlsInsecure, config,
 };
 root.SetAction(async (parse, cancel) =>
 {
@@ -31,6 +32,7 @@ root.SetAction(async (parse, cancel) =>
     if (parse.GetValue(nick) is { } n) options = options with { Nick = n };
     if (parse.GetValue(rooms) is { Length: > 0 } r) options = options with { Rooms = r };
     if (parse.GetValue(noBell)) options = options with { Bell = false };
+    if (parse.GetValue(mouse)) options = options with { Mouse = true };
     if (parse.GetValue(tls)) options = options with { Security = TcpChat.Tui.Net.ChatConnection.Security.Tls };
     if (parse.GetValue(tlsInsecure)) options = options with { Security = TcpChat.Tui.Net.ChatConnection.Security.TlsInsecure };
     return await ClientApp.RunAsync(options, cancel);

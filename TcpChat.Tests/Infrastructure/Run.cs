@@ -22,6 +22,7 @@ public static class Run
             WorkingDirectory = workingDirectory ?? Repo.Root,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
+        HeadlessTerminal.Remove(info.Environment);
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) info.Environment[key] = value;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
         try

@@ -27,7 +27,27 @@ public sealed class TmuxSession : IAsyncDisposable
 
     /// <summary>The command line that runs the real client binary with these arguments.</summary>
     public static string ClientCommand(params string[] args) =>
-        "dotnet " + Quote(Path.Combine(AppContext.BaseDirectory, "tcpchat.dll")) + string.Concat(args.Select(a => " " + Quote(a)));
+        "dotnet " + Quote(ClientBinary.Dll) + string.Concat(args.Select(a => " " + Quote(a)));
+
+    /// <summary>
+    /// The client command run by a shell that first writes its own pid to <paramref name="pidFile"/> and then
+    /// becomes the client (exec), so a test can signal exactly the process it started.
+    /// </summary>
+    public static string ClientCommandWithPid(string pidFile, params string[] args) =>
+        "sh -c " + Quote("echo $$ > " + Quote(pidFile) + "; exec " + ClientCommand(args));
+
+    /// <summary>Reads the pid written by <see cref="ClientCommandWithPid"/>, waiting for the file to appear.</summary>
+    public static async Task<int> ReadPidAsync(string pidFile)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out int pid))
+                return pid;
+            await Task.Delay(50); // polling for the file, not waiting for time to pass
+        }
+        throw new Xunit.Sdk.XunitException($"no pid in {pidFile}");
+    }
 
     public static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
@@ -43,6 +63,10 @@ public sealed class TmuxSession : IAsyncDisposable
         await TmuxAsync("set-buffer", "-b", "test", text);
         await TmuxAsync("paste-buffer", "-p", "-d", "-b", "test", "-t", Target);
     }
+
+    /// <summary>From now on, appends everything the program in the pane writes to the terminal to <paramref name="path"/>.</summary>
+    public Task PipeOutputAsync(string path) =>
+        TmuxAsync("pipe-pane", "-t", Target, "-o", "cat >> " + Quote(path));
 
     public Task ResizeAsync(int width, int height) =>
         TmuxAsync("resize-window", "-t", Target, "-x", width.ToString(), "-y", height.ToString());
@@ -85,6 +109,7 @@ public sealed class TmuxSession : IAsyncDisposable
         info.ArgumentList.Add("/dev/null");
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment.Remove("TMUX");
+        HeadlessTerminal.Remove(info.Environment); // the tmux server passes its environment to the client it runs
         using var process = Process.Start(info) ?? throw new InvalidOperationException("tmux did not start");
         string output = await process.StandardOutput.ReadToEndAsync();
         string error = await process.StandardError.ReadToEndAsync();

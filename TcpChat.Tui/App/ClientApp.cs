@@ -1,24 +1,31 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using Terminal.Gui.App;
+using Terminal.Gui.Drivers;
+using Terminal.Gui.Views;
+using PasteEventArgs = Terminal.Gui.Input.PasteEventArgs;
+using Terminal.Gui.ViewBase;
 using TcpChat.Tui.Input;
 using TcpChat.Tui.Net;
-using TcpChat.Tui.Terminal;
 using TcpChat.Tui.Views;
 
 namespace TcpChat.Tui.App;
 
 /// <summary>
-/// The running client: one UI loop that owns the <see cref="ChatState"/> and handles, in arrival order, keys from
-/// the terminal and frames and state changes from the connection loop; it redraws once per batch of events, so a
-/// flood of messages costs one frame, not one per message, and an idle client does nothing at all.
+/// The running client, on Terminal.Gui: its application owns the terminal (raw mode, alternate screen, input
+/// decoding, drawing only what changed) and its main loop runs every handler on one thread, which owns the
+/// <see cref="ChatState"/>. Keys come through the application's KeyDown event (all of them: the toolkit's own
+/// bindings, such as Esc to quit or Tab to move focus, never see a key), pastes through its Paste event, frames and
+/// connection changes from the network loop through <see cref="IApplication.Invoke(Action)"/> — batched, so a flood
+/// of messages costs one frame, not one per message.
 /// </summary>
 public static class ClientApp
 {
-    /// <summary>The shortest time between two frames (60 per second).</summary>
-    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
-
     private sealed record Connected(ChatConnection Connection);
     private sealed record Lost(string Reason, TimeSpan? RetryIn);
     private sealed record Connecting(string Detail);
+    private sealed record Stop;
 
     public static async Task<int> RunAsync(ClientOptions options, CancellationToken cancel)
     {
@@ -34,139 +41,246 @@ public static class ClientApp
             return 1;
         }
 
-        TerminalHost terminal;
-        try
-        {
-            terminal = TerminalHost.Start();
-        }
-        catch (Exception e) when (e is InvalidOperationException or PlatformNotSupportedException)
+        if (Console.IsInputRedirected || Console.IsOutputRedirected)
         {
             await first.DisposeAsync();
-            Console.Error.WriteLine($"tcpchat: {e.Message}");
+            Console.Error.WriteLine("tcpchat: needs an interactive terminal (stdin and stdout must not be redirected)");
             return 2;
         }
 
-        using (terminal)
+        var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var ui = new ChatUi(options, events.Reader);
+        var network = ConnectionLoopAsync(first, options, events.Writer, stop.Token);
+        // The toolkit's main loop blocks its thread until the application stops; it gets one of its own.
+        int code = await Task.Factory.StartNew(() => ui.Run(stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        stop.Cancel();
+        await network;
+        return code;
+    }
+
+    /// <summary>The Terminal.Gui application around the chat: one per run.</summary>
+    private sealed class ChatUi(ClientOptions options, ChannelReader<object> events)
+    {
+        private readonly ChatState _state = new() { ServerLabel = $"{options.Host}:{options.Port}" };
+        private readonly ConcurrentQueue<object> _posted = new();
+        private ChatController _controller = null!;
+        private IApplication _app = null!;
+        private MainView _view = null!;
+        private ChatConnection? _connection;
+        private bool _quitTimerSet;
+        private int _drainScheduled;
+        private readonly AutoResetEvent _wake = new(false);
+        private int _inputWake;
+        private long _lastInputTicks;
+        private long _lastIterationTicks;
+
+        /// <summary>
+        /// The shortest time between two iterations that were not woken by a key (60 per second): under a flood,
+        /// messages pile up for a moment and are drawn together. A key is handled at once.
+        /// </summary>
+        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
+
+        /// <summary>How long an idle loop sleeps between iterations (nothing to do but the toolkit's own checks).</summary>
+        private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
+
+        /// <summary>
+        /// Right after a key, the loop looks again this soon even if nothing wakes it: the toolkit's parser holds a
+        /// lone ESC until a short timeout, and only an iteration lets it go.
+        /// </summary>
+        private static readonly TimeSpan AfterInputWait = TimeSpan.FromMilliseconds(30);
+
+        public int Run(CancellationToken cancel)
         {
-            var state = new ChatState { ServerLabel = $"{options.Host}:{options.Port}" };
-            var controller = new ChatController(state, options);
-            var events = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            var pump = PumpTerminalAsync(terminal, events.Writer);
-            var network = ConnectionLoopAsync(first, options, events.Writer, stop.Token);
+            _controller = new ChatController(_state, options);
+            // The ANSI driver (plain escape sequences, on every terminal), with Alt keys made unambiguous first.
+            var (created, input) = ChatApplication.Create();
+            using var app = _app = created;
+            if (input is not null)
+                input.InputQueued += () =>
+                {
+                    Volatile.Write(ref _inputWake, 1);
+                    _wake.Set();
+                };
+            // The toolkit's loop runs at most this many iterations a second and sleeps the rest of each one; the
+            // client's OnIteration does the waiting instead (for a key, a frame, a signal), so this only caps it.
+            Application.MaximumIterationsPerSecond = 1000;
+            app.Init(DriverRegistry.Names.ANSI);
+            app.Driver!.Force16Colors = true; // the 16 themed ANSI colours, never RGB (the user's theme decides)
+            app.Keyboard.KeyBindings.Clear(); // no application-wide keys (Esc, Ctrl+Z, Tab...): the client's own only
+            app.Mouse.IsMouseDisabled = !options.Mouse;
+            if (!options.Mouse)
+                app.Driver.WriteRaw(MouseTrackingOff); // the toolkit turns tracking on at start whatever the setting
+            app.Iteration += (_, _) => OnIteration();
+            using var top = new Runnable { Width = Dim.Fill(), Height = Dim.Fill() };
+            _view = new MainView(_state);
+            _view.StateChanged += () => AfterChange(fullRedraw: false);
+            top.Add(_view);
+            _view.Input.SetFocus();
+            app.Keyboard.KeyDown += OnKeyDown;
+            app.Paste += OnPaste;
+
+            var signals = new List<PosixSignalRegistration>();
+            // SIGTERM, SIGHUP, SIGINT, SIGQUIT: stop through the loop, so the toolkit restores the terminal on the way out.
+            foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+                signals.Add(PosixSignalRegistration.Create(signal, context =>
+                {
+                    context.Cancel = true;
+                    Post(new Stop());
+                }));
+            // A resize: wake the loop, whose size check sees it and lays out again (the runtime's own handling goes on).
+            if (!OperatingSystem.IsWindows())
+                signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => _wake.Set()));
+            using var onCancel = cancel.Register(() => Post(new Stop()));
+            var pump = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var e in events.ReadAllAsync(CancellationToken.None)) Post(e);
+                }
+                catch (Exception) { }
+            });
             try
             {
-                return await UiLoopAsync(terminal, state, controller, events.Reader, stop.Token);
+                app.Run(top);
             }
             finally
             {
-                stop.Cancel();
-                await network;
+                foreach (var s in signals) s.Dispose();
+            }
+            return 0;
+        }
+
+        /// <summary>Hands an event to the UI thread; one Invoke per batch, however many events pile up meanwhile.</summary>
+        private void Post(object e)
+        {
+            _posted.Enqueue(e);
+            if (Interlocked.Exchange(ref _drainScheduled, 1) == 0)
+            {
+                _app.Invoke(Drain);
+                _wake.Set();
             }
         }
-    }
 
-    private static async Task<int> UiLoopAsync(
-        TerminalHost terminal, ChatState state, ChatController controller, ChannelReader<object> events, CancellationToken cancel)
-    {
-        var (width, height) = terminal.Size;
-        var buffer = new ScreenBuffer(width, height);
-        ChatConnection? connection = null;
-        DateTimeOffset? quitDeadline = null;
-        Draw(terminal, buffer, state);
-        var lastDraw = DateTimeOffset.Now;
-
-        while (true)
+        /// <summary>
+        /// Runs at the start of each iteration of the toolkit's loop, on its thread: waits until there is something
+        /// to do — a key, a posted event, a resize — so an idle client sleeps instead of polling 25 times a second.
+        /// Also clears the toolkit's "cursor needs update" flag, which it never clears itself (it would write
+        /// ESC[?25h every iteration); a view that draws sets it again.
+        /// </summary>
+        private void OnIteration()
         {
-            try
+            _app.Driver?.SetCursorNeedsUpdate(false);
+            long now = Environment.TickCount64;
+            var wait = now - Volatile.Read(ref _lastInputTicks) < 500 ? AfterInputWait : IdleWait;
+            _wake.WaitOne(wait);
+            if (Interlocked.Exchange(ref _inputWake, 0) == 1)
             {
-                using var timeout = new CancellationTokenSource(quitDeadline is { } d ? d - DateTimeOffset.Now : Timeout.InfiniteTimeSpan);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token);
-                if (!await events.WaitToReadAsync(linked.Token)) return 0; // the terminal went away (hang-up)
+                Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
             }
-            catch (OperationCanceledException)
+            else
             {
-                return 0; // Ctrl+C from outside, or the server did not say BYE in time after QUIT
+                long since = Environment.TickCount64 - _lastIterationTicks;
+                if (since < (long)FrameInterval.TotalMilliseconds)
+                    Thread.Sleep((int)((long)FrameInterval.TotalMilliseconds - since));
             }
+            _lastIterationTicks = Environment.TickCount64;
+        }
 
-            // At most one frame per FrameInterval: under a flood, messages pile up for a moment and are drawn together.
-            var sinceDraw = DateTimeOffset.Now - lastDraw;
-            if (sinceDraw < FrameInterval) await Task.Delay(FrameInterval - sinceDraw, CancellationToken.None);
+        /// <summary>Mouse tracking off: any-event, SGR and urxvt reporting (DECRST 1003, 1006, 1015).</summary>
+        private const string MouseTrackingOff = "\e[?1003l\e[?1006l\e[?1015l";
 
-            bool fullRedraw = false;
-            while (events.TryRead(out object? e))
+        private void Drain()
+        {
+            Volatile.Write(ref _drainScheduled, 0);
+            while (_posted.TryDequeue(out object? e))
             {
                 switch (e)
                 {
-                    case ResizeEvent resize:
-                        buffer.Resize(resize.Width, resize.Height);
-                        fullRedraw = true;
-                        break;
-                    case TerminalEvent input:
-                        switch (KeyBindings.Handle(input, state))
-                        {
-                            case InputResult.Submit submit:
-                                controller.Submit(submit.Text);
-                                break;
-                            case InputResult.FullRedraw:
-                                fullRedraw = true;
-                                break;
-                            case InputResult.Quit:
-                                controller.Submit("/quit");
-                                break;
-                        }
-                        break;
                     case ServerFrame frame:
-                        controller.Apply(frame);
+                        _controller.Apply(frame);
                         break;
                     case Connected c:
-                        connection = c.Connection;
-                        controller.Connected(connection.Send);
+                        _connection = c.Connection;
+                        _controller.Connected(_connection.Send);
                         break;
                     case Connecting c:
-                        controller.Connecting(c.Detail);
+                        _controller.Connecting(c.Detail);
                         break;
                     case Lost lost:
-                        connection = null;
-                        if (controller.QuitRequested) return 0;
-                        controller.Disconnected(lost.Reason, lost.RetryIn);
+                        _connection = null;
+                        if (_controller.QuitRequested)
+                        {
+                            _app.RequestStop();
+                            return;
+                        }
+                        _controller.Disconnected(lost.Reason, lost.RetryIn);
                         break;
+                    case Stop:
+                        _app.RequestStop();
+                        return;
                 }
             }
-            controller.FetchOlderIfWanted();
-            if (controller.QuitRequested)
-            {
-                if (state.Status != ConnectionStatus.Connected) return 0;
-                quitDeadline ??= DateTimeOffset.Now.AddSeconds(2); // wait for BYE, not forever
-            }
-            if (state.PendingBells > 0)
-            {
-                state.PendingBells = 0;
-                terminal.Bell();
-            }
-            if (fullRedraw) terminal.Invalidate();
-            Draw(terminal, buffer, state);
-            lastDraw = DateTimeOffset.Now;
+            AfterChange(fullRedraw: false);
         }
-    }
 
-    private static void Draw(TerminalHost terminal, ScreenBuffer buffer, ChatState state)
-    {
-        buffer.Clear();
-        var cursor = MainView.Render(buffer, state);
-        if (cursor is { } c) terminal.Renderer.SetCursor(c.X, c.Y);
-        else terminal.Renderer.HideCursor();
-        terminal.Present(buffer);
-    }
-
-    private static async Task PumpTerminalAsync(TerminalHost terminal, ChannelWriter<object> events)
-    {
-        try
+        private void OnKeyDown(object? sender, Terminal.Gui.Input.Key key)
         {
-            await foreach (var e in terminal.Events.ReadAllAsync()) events.TryWrite(e);
+            key.Handled = true;
+            if (TerminalGuiKeys.ToKeyEvent(key) is { } e)
+                Handle(e);
         }
-        catch (Exception) { } // input failed: nothing more to read
-        events.TryComplete();
+
+        private void OnPaste(object? sender, PasteEventArgs e)
+        {
+            e.Handled = true;
+            Handle(new PasteEvent(e.Text));
+        }
+
+        private void Handle(TerminalEvent e)
+        {
+            bool fullRedraw = false;
+            switch (KeyBindings.Handle(e, _state))
+            {
+                case InputResult.None:
+                    return;
+                case InputResult.Submit submit:
+                    _controller.Submit(submit.Text);
+                    break;
+                case InputResult.FullRedraw:
+                    fullRedraw = true;
+                    break;
+                case InputResult.Quit:
+                    _controller.Submit("/quit");
+                    break;
+            }
+            AfterChange(fullRedraw);
+        }
+
+        private void AfterChange(bool fullRedraw)
+        {
+            _controller.FetchOlderIfWanted();
+            if (_controller.QuitRequested)
+            {
+                if (_state.Status != ConnectionStatus.Connected)
+                {
+                    _app.RequestStop();
+                    return;
+                }
+                if (!_quitTimerSet)
+                {
+                    _quitTimerSet = true; // wait for BYE, not forever
+                    _app.AddTimeout(TimeSpan.FromSeconds(2), () => { _app.RequestStop(); return false; });
+                }
+            }
+            if (_state.PendingBells > 0)
+            {
+                _state.PendingBells = 0;
+                _app.Driver?.WriteRaw("\a");
+            }
+            if (fullRedraw) _app.ClearScreenNextIteration = true;
+            _view.Refresh();
+        }
     }
 
     /// <summary>Keeps one connection up: reads it until it drops, then reconnects with backoff until cancelled.</summary>

@@ -9,6 +9,9 @@ public sealed record ClientOptions
     public IReadOnlyList<string> Rooms { get; init; } = [];
     public bool Bell { get; init; } = true;
 
+    /// <summary>Capture the mouse (wheel scrolls the messages, a click picks a tab). Off by default, so the terminal's own text selection keeps working.</summary>
+    public bool Mouse { get; init; }
+
     /// <summary>The password of a registered nick (config file <c>password</c>, or $TCPCHAT_PASSWORD).</summary>
     public string? Password { get; init; } = Environment.GetEnvironmentVariable("TCPCHAT_PASSWORD") is { Length: > 0 } p ? p : null;
 

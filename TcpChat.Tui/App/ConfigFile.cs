@@ -2,7 +2,7 @@ namespace TcpChat.Tui.App;
 
 /// <summary>
 /// The optional config file, <c>$XDG_CONFIG_HOME/tcpchat/config</c> (else <c>~/.config/tcpchat/config</c>):
-/// <c>key = value</c> lines, <c>#</c> comments. Keys: host, port, nick, rooms (space-separated), bell (true/false),
+/// <c>key = value</c> lines, <c>#</c> comments. Keys: host, port, nick, rooms (space-separated), bell (true/false), mouse (true/false),
 /// password (of a registered nick), server_password (of a private server). Keep the file private (chmod 600).
 /// Flags on the command line win over it.
 /// </summary>
@@ -42,10 +42,11 @@ public static class ConfigFile
                 "nick" => options with { Nick = value },
                 "rooms" => options with { Rooms = value.Split(' ', ',', StringSplitOptions.RemoveEmptyEntries) },
                 "bell" when bool.TryParse(value, out bool bell) => options with { Bell = bell },
+                "mouse" when bool.TryParse(value, out bool mouse) => options with { Mouse = mouse },
                 "password" when !value.Contains(' ') => options with { Password = value },
                 "server_password" when !value.Contains(' ') => options with { ServerPassword = value },
-                "host" or "port" or "nick" or "rooms" or "bell" or "password" or "server_password" => throw new FormatException($"{path}:{number}: bad value for {key}: '{value}'"),
-                _ => throw new FormatException($"{path}:{number}: unknown key '{key}' (host, port, nick, rooms, bell, password, server_password)"),
+                "host" or "port" or "nick" or "rooms" or "bell" or "mouse" or "password" or "server_password" => throw new FormatException($"{path}:{number}: bad value for {key}: '{value}'"),
+                _ => throw new FormatException($"{path}:{number}: unknown key '{key}' (host, port, nick, rooms, bell, mouse, password, server_password)"),
             };
         }
         return options;

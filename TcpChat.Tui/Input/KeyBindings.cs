@@ -1,6 +1,6 @@
 using System.Text;
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
+
 
 namespace TcpChat.Tui.Input;
 
@@ -70,7 +70,7 @@ public static class KeyBindings
         var mods = key.Modifiers;
         bool ctrl = mods.HasFlag(KeyModifiers.Ctrl), alt = mods.HasFlag(KeyModifiers.Alt);
 
-        if (key.Key == Terminal.Key.Char)
+        if (key.Key == Key.Char)
         {
             int c = key.Rune.Value;
             if (ctrl && !alt)
@@ -113,7 +113,7 @@ public static class KeyBindings
 
         switch (key.Key)
         {
-            case Terminal.Key.Enter:
+            case Key.Enter:
                 if (alt)
                 {
                     input.Insert("\n");
@@ -123,35 +123,35 @@ public static class KeyBindings
                     return InputResult.Nothing;
                 state.ScrollToBottom();
                 return new InputResult.Submit(input.Submit());
-            case Terminal.Key.Tab when mods == KeyModifiers.None:
+            case Key.Tab when mods == KeyModifiers.None:
                 return Changed(input.Complete(state.CompletionCandidates));
-            case Terminal.Key.Backspace:
+            case Key.Backspace:
                 return Changed(alt || ctrl ? input.DeleteWordBackward() : input.Backspace());
-            case Terminal.Key.Delete:
+            case Key.Delete:
                 return Changed(input.Delete());
-            case Terminal.Key.Left:
+            case Key.Left:
                 return alt && !ctrl ? Switch(state, next: false)
                     : Changed(ctrl ? input.WordLeft() : input.Left());
-            case Terminal.Key.Right:
+            case Key.Right:
                 return alt && !ctrl ? Switch(state, next: true)
                     : Changed(ctrl ? input.WordRight() : input.Right());
-            case Terminal.Key.Home:
+            case Key.Home:
                 if (ctrl || alt)
                     return Scrolled(state, state.ScrollToTop);
                 return Changed(input.Home());
-            case Terminal.Key.End:
+            case Key.End:
                 if (ctrl || alt)
                     return Scrolled(state, state.ScrollToBottom);
                 return Changed(input.End());
-            case Terminal.Key.Up:
+            case Key.Up:
                 return Changed(input.HistoryUp());
-            case Terminal.Key.Down:
+            case Key.Down:
                 return Changed(input.HistoryDown());
-            case Terminal.Key.PageUp:
+            case Key.PageUp:
                 return Scrolled(state, state.PageUp);
-            case Terminal.Key.PageDown:
+            case Key.PageDown:
                 return Scrolled(state, state.PageDown);
-            case Terminal.Key.F2:
+            case Key.F2:
                 return ToggleUserList(state);
             default:
                 return InputResult.Nothing;
@@ -163,13 +163,13 @@ public static class KeyBindings
     {
         if (key.IsCtrl('c'))
             return new InputResult.Quit();
-        if (key.Key == Terminal.Key.Enter && key.Modifiers == KeyModifiers.None)
+        if (key.Key == Key.Enter && key.Modifiers == KeyModifiers.None)
         {
             state.Input.Insert(state.PendingPaste!.Text);
             state.PendingPaste = null;
             return InputResult.Changed;
         }
-        if (key.Key == Terminal.Key.Escape || key.IsCtrl('g'))
+        if (key.Key == Key.Escape || key.IsCtrl('g'))
         {
             state.PendingPaste = null;
             return InputResult.Changed;

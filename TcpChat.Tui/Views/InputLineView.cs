@@ -1,62 +1,81 @@
 using TcpChat.Tui.App;
 using TcpChat.Tui.Input;
-using TcpChat.Tui.Terminal;
+using Terminal.Gui.Drivers;
 
 namespace TcpChat.Tui.Views;
 
 /// <summary>
 /// The bottom row: a prompt <c>[#lobby] </c> and the input, scrolled sideways so the cursor stays visible
 /// (<see cref="LineEditor.ViewStart"/> keeps the scroll between frames); a newline in the input is drawn as a dim
-/// <c>↵</c>. While a paste waits for confirmation the row shows the question instead. Returns where the terminal
-/// cursor goes.
+/// <c>↵</c>. While a paste waits for confirmation the row shows the question instead. It is the focused view, and
+/// puts the terminal cursor where the next character goes (<see cref="CursorColumn"/>).
 /// </summary>
-public static class InputLineView
+public sealed class InputLineView : ChatViewBase
 {
+    public InputLineView(ChatState state) : base(state)
+    {
+        CanFocus = true;
+    }
+
+    /// <summary>The column of the cursor in this view after the last draw, or null when there is none.</summary>
+    public int? CursorColumn { get; private set; }
+
+    /// <summary>Its drawing also places the terminal cursor: it is drawn whenever anything changed.</summary>
+    protected override bool AlwaysRedraw => true;
+
+    protected override void Draw()
+    {
+        CursorColumn = Render(State);
+        Cursor = CursorColumn is { } x
+            ? new Cursor { Position = ViewportToScreen(new System.Drawing.Point(x, 0)), Style = CursorStyle.Default }
+            : new Cursor { Position = null };
+    }
+
     public const string NewlineGlyph = "↵";
 
-    public static (int X, int Y)? Render(Rect area, ScreenBuffer buffer, ChatState state)
+    private int? Render(ChatState state)
     {
-        if (area.IsEmpty)
+        int rowWidth = Viewport.Width;
+        if (rowWidth <= 0 || Viewport.Height <= 0)
             return null;
-        var row = area.Row(0);
 
         if (state.PendingPaste is { } paste)
         {
-            int used = buffer.SetString(row.X, row.Y, DisplayWidth.Truncate(paste.Prompt, row.Width, "…"), Theme.Question, row.Width);
-            return (Math.Min(row.X + used, row.Right - 1), row.Y);
+            int used = this.Put(0, 0, DisplayWidth.Truncate(paste.Prompt, rowWidth, "…"), Theme.Question, rowWidth);
+            return Math.Min(used, rowWidth - 1);
         }
 
-        string roomName = DisplayWidth.Truncate(SafeText.Sanitize(state.Current.Name), Math.Max(1, row.Width / 3), "…");
+        string roomName = DisplayWidth.Truncate(SafeText.Sanitize(state.Current.Name), Math.Max(1, rowWidth / 3), "…");
         string prompt = $"[{roomName}] ";
         int promptWidth = DisplayWidth.Of(prompt);
-        if (row.Width - promptWidth < 4)
+        if (rowWidth - promptWidth < 4)
         {
             prompt = "";
             promptWidth = 0;
         }
-        buffer.SetString(row.X, row.Y, prompt, Theme.Prompt, row.Width);
+        this.Put(0, 0, prompt, Theme.Prompt, rowWidth);
 
         var input = state.Input;
         var cells = input.Graphemes.Select(Display).ToArray();
-        int available = row.Width - promptWidth;
+        int available = rowWidth - promptWidth;
         int cursor = input.Cursor;
         int start = ScrollStart(cells, cursor, available, input.ViewStart);
         input.ViewStart = start;
 
-        int x = row.X + promptWidth, cursorX = x;
+        int x = promptWidth, cursorX = x;
         for (int i = start; i < cells.Length; i++)
         {
             if (i == cursor)
                 cursorX = x;
             var (text, width, style) = cells[i];
-            if (x + width > row.Right)
+            if (x + width > rowWidth)
                 break;
-            buffer.SetString(x, row.Y, text, style, row.Right - x);
+            this.Put(x, 0, text, style, rowWidth - x);
             x += width;
         }
         if (cursor >= cells.Length)
             cursorX = x;
-        return (Math.Min(cursorX, row.Right - 1), row.Y);
+        return Math.Min(cursorX, rowWidth - 1);
     }
 
     // The first grapheme to show so that the cursor cell fits in `available` columns, starting from the previous

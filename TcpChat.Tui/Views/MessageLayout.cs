@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
+
 
 namespace TcpChat.Tui.Views;
 

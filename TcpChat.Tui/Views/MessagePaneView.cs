@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tui.Views;
 
@@ -10,14 +9,31 @@ namespace TcpChat.Tui.Views;
 /// the lines below. Records the pane size in the state (for PgUp/PgDn and for keeping a scrolled view still) and
 /// clamps the offset to what the lines allow.
 /// </summary>
-public static class MessagePaneView
+public sealed class MessagePaneView(ChatState state) : ChatViewBase(state)
 {
-    public static void Render(Rect area, ScreenBuffer buffer, ChatState state)
+    /// <summary>Rows one notch of the mouse wheel scrolls (with --mouse).</summary>
+    public const int WheelRows = 3;
+
+    protected override bool OnMouseEvent(Terminal.Gui.Input.Mouse mouse)
     {
+        if (mouse.Flags.HasFlag(Terminal.Gui.Input.MouseFlags.WheeledUp))
+            State.ScrollUp(WheelRows);
+        else if (mouse.Flags.HasFlag(Terminal.Gui.Input.MouseFlags.WheeledDown))
+            State.ScrollDown(WheelRows);
+        else
+            return false;
+        OnStateChanged();
+        return true;
+    }
+
+    protected override void Draw()
+    {
+        var state = State;
+        var area = Viewport;
         var room = state.Current;
         state.LastPaneHeight = area.Height;
         state.LastPaneWidth = area.Width;
-        if (area.IsEmpty)
+        if (area.Width <= 0 || area.Height <= 0)
             return;
         room.PaneWidth = area.Width;
 
@@ -48,12 +64,12 @@ public static class MessagePaneView
         for (int y = 0; y < rows.Count; y++)
             foreach (var run in rows[y])
                 if (run.X < area.Width)
-                    buffer.SetString(area.X + run.X, area.Y + y, run.Text, run.Style, area.Width - run.X);
+                    this.Put(run.X, y, run.Text, run.Style, area.Width - run.X);
 
         if (scrolled)
         {
             string marker = $"-- more below ({linesBelow}) --";
-            buffer.SetString(area.X, area.Bottom - 1, DisplayWidth.Truncate(marker, area.Width), Theme.More, area.Width);
+            this.Put(0, area.Height - 1, DisplayWidth.Truncate(marker, area.Width), Theme.More, area.Width);
         }
     }
 }

@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tui.Views;
 
@@ -10,7 +9,7 @@ namespace TcpChat.Tui.Views;
 /// message mentions me, <c>(5,!2)</c> otherwise. When the tabs do not fit, the bar scrolls so the current one is
 /// visible, with <c>&lt;</c> and <c>&gt;</c> showing that more are off either end.
 /// </summary>
-public static class RoomBarView
+public sealed class RoomBarView(ChatState state) : ChatViewBase(state)
 {
     /// <summary>Room names longer than this (in columns) are cut with "…".</summary>
     public const int MaxNameWidth = 24;
@@ -25,12 +24,31 @@ public static class RoomBarView
         public int Width => DisplayWidth.Of(Label) + Count.Length + Mentions.Length + (Count.Length + Mentions.Length > 0 ? 2 : 0);
     }
 
-    public static void Render(Rect area, ScreenBuffer buffer, ChatState state)
+    // Where each tab was drawn in the last frame: its first column, its last column + 1, its index.
+    private readonly List<(int From, int To, int Index)> _tabs = [];
+
+    /// <summary>A click on a tab (with --mouse) switches to it.</summary>
+    protected override bool OnMouseEvent(Terminal.Gui.Input.Mouse mouse)
     {
-        if (area.IsEmpty)
-            return;
-        var row = area.Row(0);
-        buffer.Fill(row, Cell.Space(Bar));
+        if (!mouse.Flags.HasFlag(Terminal.Gui.Input.MouseFlags.LeftButtonClicked) || mouse.Position is not { } at)
+            return false;
+        foreach (var (from, to, index) in _tabs)
+        {
+            if (at.X >= from && at.X < to)
+            {
+                State.SwitchTo(index);
+                OnStateChanged();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    protected override void Draw()
+    {
+        _tabs.Clear();
+        var state = State;
+        this.FillRow(0, Bar);
 
         var items = new List<Item>();
         for (int i = 0; i < state.Rooms.Count; i++)
@@ -53,7 +71,7 @@ public static class RoomBarView
             items.Add(new Item(label, count, mentions, style));
         }
 
-        int width = row.Width, cur = state.CurrentIndex, n = items.Count;
+        int width = Viewport.Width, cur = state.CurrentIndex, n = items.Count;
         int start = 0;
         if (items.Sum(it => it.Width) + n - 1 > width)
         {
@@ -67,9 +85,9 @@ public static class RoomBarView
             }
         }
 
-        int x = row.X, right = row.Right;
+        int x = 0, right = width;
         if (start > 0)
-            x += buffer.SetString(x, row.Y, "< ", Bar, right - x);
+            x += this.Put(x, 0, "< ", Bar, right - x);
         for (int i = start; i < n && x < right; i++)
         {
             if (i > start)
@@ -77,18 +95,20 @@ public static class RoomBarView
             int reserve = i < n - 1 ? 2 : 0;
             if (i != cur && x + items[i].Width + reserve > right)
             {
-                buffer.SetString(right - 1, row.Y, ">", Bar);
+                this.Put(right - 1, 0, ">", Bar);
                 break;
             }
             var item = items[i];
-            x += buffer.SetString(x, row.Y, item.Label, item.LabelStyle, right - x);
+            int from = x;
+            x += this.Put(x, 0, item.Label, item.LabelStyle, right - x);
             if (item.Count.Length + item.Mentions.Length > 0)
             {
-                x += buffer.SetString(x, row.Y, "(", Bar, right - x);
-                x += buffer.SetString(x, row.Y, item.Count, Bar, right - x);
-                x += buffer.SetString(x, row.Y, item.Mentions, Mentions, right - x);
-                x += buffer.SetString(x, row.Y, ")", Bar, right - x);
+                x += this.Put(x, 0, "(", Bar, right - x);
+                x += this.Put(x, 0, item.Count, Bar, right - x);
+                x += this.Put(x, 0, item.Mentions, Mentions, right - x);
+                x += this.Put(x, 0, ")", Bar, right - x);
             }
+            _tabs.Add((from, x, i));
         }
     }
 }

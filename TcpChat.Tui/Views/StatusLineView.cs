@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tui.Views;
 
@@ -7,16 +6,14 @@ namespace TcpChat.Tui.Views;
 /// The top row, a reverse-video bar: <c> server | nick | connection state (detail) | room: topic</c>.
 /// The server is the label from the command line, followed by the server's name from HELLO when known.
 /// </summary>
-public static class StatusLineView
+public sealed class StatusLineView(ChatState state) : ChatViewBase(state)
 {
     public const string Separator = " | ";
 
-    public static void Render(Rect area, ScreenBuffer buffer, ChatState state)
+    protected override void Draw()
     {
-        if (area.IsEmpty)
-            return;
-        var row = area.Row(0);
-        buffer.Fill(row, Cell.Space(Theme.Bar));
+        var state = State;
+        this.FillRow(0, Theme.Bar);
 
         string server = SafeText.Sanitize(state.ServerLabel);
         if (!string.IsNullOrEmpty(state.ServerName) && !string.Equals(state.ServerName, state.ServerLabel, StringComparison.Ordinal))
@@ -48,12 +45,8 @@ public static class StatusLineView
             (Separator, Theme.Bar),
             (where, Theme.BarEmphasis),
         };
-        int x = row.X;
+        int x = 0;
         foreach (var (text, style) in parts)
-        {
-            if (x >= row.Right)
-                break;
-            x += buffer.SetString(x, row.Y, text, style, row.Right - x);
-        }
+            x += this.Put(x, 0, text, style);
     }
 }

@@ -1,14 +1,55 @@
 using System.Text;
-using TcpChat.Tui.Terminal;
+using TgAttribute = Terminal.Gui.Drawing.Attribute;
+using TgColor = Terminal.Gui.Drawing.Color;
+using TgColorName = Terminal.Gui.Drawing.ColorName16;
+using TgTextStyle = Terminal.Gui.Drawing.TextStyle;
 
 namespace TcpChat.Tui.Views;
 
 /// <summary>
 /// The client's styles. Emphasis that matters is carried by attributes (bold, dim, reverse), not only colour,
-/// so it survives NO_COLOR (where the renderer drops colours).
+/// so it survives NO_COLOR (where <see cref="ToAttribute"/> drops colours). Views use these <see cref="Style"/> values;
+/// only <see cref="ToAttribute"/> knows how Terminal.Gui spells them.
 /// </summary>
 public static class Theme
 {
+    /// <summary>True when NO_COLOR is set to a non-empty value (https://no-color.org): styles keep their attributes, lose their colours.</summary>
+    public static bool NoColor { get; set; } = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+
+    /// <summary>
+    /// The Terminal.Gui attribute for <paramref name="style"/>: the 16 ANSI colours by name (the terminal's theme
+    /// decides how they look), <see cref="Color.Default"/> as <see cref="TgColor.None"/> (the terminal's own colour),
+    /// dim as faint.
+    /// </summary>
+    public static TgAttribute ToAttribute(Style style)
+    {
+        var fg = NoColor ? TgColor.None : ToColor(style.Foreground);
+        var bg = NoColor ? TgColor.None : ToColor(style.Background);
+        var text = TgTextStyle.None;
+        if (style.Has(TextAttributes.Bold)) text |= TgTextStyle.Bold;
+        if (style.Has(TextAttributes.Dim)) text |= TgTextStyle.Faint;
+        if (style.Has(TextAttributes.Italic)) text |= TgTextStyle.Italic;
+        if (style.Has(TextAttributes.Underline)) text |= TgTextStyle.Underline;
+        if (style.Has(TextAttributes.Reverse)) text |= TgTextStyle.Reverse;
+        return new TgAttribute(fg, bg, text);
+    }
+
+    /// <summary>ANSI index (0-15, in SGR order) to Terminal.Gui's colour names.</summary>
+    public static readonly IReadOnlyList<TgColorName> AnsiNames =
+    [
+        TgColorName.Black, TgColorName.Red, TgColorName.Green, TgColorName.Yellow,
+        TgColorName.Blue, TgColorName.Magenta, TgColorName.Cyan, TgColorName.Gray,
+        TgColorName.DarkGray, TgColorName.BrightRed, TgColorName.BrightGreen, TgColorName.BrightYellow,
+        TgColorName.BrightBlue, TgColorName.BrightMagenta, TgColorName.BrightCyan, TgColorName.White,
+    ];
+
+    private static TgColor ToColor(Color color) => color.Kind switch
+    {
+        ColorKind.Ansi16 => new TgColor(AnsiNames[color.Index]),
+        ColorKind.Indexed => color.Index < 16 ? new TgColor(AnsiNames[color.Index]) : TgColor.None,
+        _ => TgColor.None,
+    };
+
     /// <summary>The top status line and other bars: reverse video.</summary>
     public static readonly Style Bar = new(Attributes: TextAttributes.Reverse);
     public static readonly Style BarEmphasis = new(Attributes: TextAttributes.Reverse | TextAttributes.Bold);

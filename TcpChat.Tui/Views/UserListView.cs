@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tui.Views;
 
@@ -7,26 +6,25 @@ namespace TcpChat.Tui.Views;
 /// The right column: a title with the count (<c>3 users</c>), then the nicks of the current room, one per row, in
 /// their colours (mine bold), cut by display width with "…". When they do not all fit, the last row says <c>+N more</c>.
 /// </summary>
-public static class UserListView
+public sealed class UserListView(ChatState state) : ChatViewBase(state)
 {
-    public static void Render(Rect area, ScreenBuffer buffer, ChatState state) =>
-        Render(area, buffer, state.Current.Users, state.Nick, state.Current.UserCount);
-
-    /// <param name="total">How many are in the room, when <paramref name="users"/> is only a part (a big room's first pages).</param>
-    public static void Render(Rect area, ScreenBuffer buffer, IReadOnlyList<string> users, string? ownNick, int? total = null)
+    protected override void Draw()
     {
-        if (area.IsEmpty)
+        var users = State.Current.Users;
+        string? ownNick = State.Nick;
+        var area = Viewport;
+        if (area.Width <= 0 || area.Height <= 0)
             return;
         // One column of padding on the left (the separator is just before the area).
-        int x = area.X + 1, width = area.Width - 1;
+        int x = 1, width = area.Width - 1;
         if (width <= 0)
         {
-            x = area.X;
+            x = 0;
             width = area.Width;
         }
-        int count = Math.Max(total ?? users.Count, users.Count);
+        int count = Math.Max(State.Current.UserCount, users.Count);
         string title = count == 1 ? "1 user" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count:N0} users");
-        buffer.SetString(x, area.Y, DisplayWidth.Truncate(title, width, "…"), Theme.Title, width);
+        this.Put(x, 0, DisplayWidth.Truncate(title, width, "…"), Theme.Title, width);
 
         int rows = area.Height - 1;
         bool overflow = count > rows;
@@ -36,9 +34,9 @@ public static class UserListView
             string nick = users[i];
             bool own = ownNick is not null && string.Equals(nick, ownNick, StringComparison.OrdinalIgnoreCase);
             string text = DisplayWidth.Truncate(SafeText.Sanitize(nick), width, "…");
-            buffer.SetString(x, area.Y + 1 + i, text, Theme.Nick(nick, own), width);
+            this.Put(x, 1 + i, text, Theme.Nick(nick, own), width);
         }
         if (overflow && rows > 0)
-            buffer.SetString(x, area.Y + rows, DisplayWidth.Truncate(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"+{count - shown:N0} more"), width, "…"), Theme.System, width);
+            this.Put(x, rows, DisplayWidth.Truncate(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"+{count - shown:N0} more"), width, "…"), Theme.System, width);
     }
 }

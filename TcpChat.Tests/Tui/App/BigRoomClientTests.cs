@@ -2,7 +2,7 @@ using System.Text;
 using TcpChat.Protocol;
 using TcpChat.Tui.App;
 using TcpChat.Tui.Net;
-using TcpChat.Tui.Terminal;
+using TcpChat.Tests.Tui.Views;
 using TcpChat.Tui.Views;
 
 namespace TcpChat.Tests.Tui.App;
@@ -45,11 +45,10 @@ public sealed class BigRoomClientTests
         Assert.Equal(5000, lobby.UserCount);
         Assert.Equal(["ana", "bob", "zoe"], lobby.Users);
 
-        var buffer = new ScreenBuffer(14, 4);
-        UserListView.Render(buffer.Area, buffer, State);
-        Assert.Equal(" 5,000 users", Row(buffer, 0).TrimEnd());
-        Assert.Equal(" ana", Row(buffer, 1).TrimEnd());
-        Assert.Equal(" +4,998 more", Row(buffer, 3).TrimEnd());
+        var screen = TuiScreen.Of(() => new UserListView(State), 14, 4);
+        Assert.Equal(" 5,000 users", screen.RowText(0).TrimEnd());
+        Assert.Equal(" ana", screen.RowText(1).TrimEnd());
+        Assert.Equal(" +4,998 more", screen.RowText(3).TrimEnd());
     }
 
     [Fact]
@@ -109,12 +108,5 @@ public sealed class BigRoomClientTests
         _controller.FetchUsersIfWanted();
         Assert.Empty(_sent);
         Assert.Equal(2, State.FindRoom("#lobby")!.UserCount);
-    }
-
-    private static string Row(ScreenBuffer buffer, int y)
-    {
-        var row = new StringBuilder();
-        for (int x = 0; x < buffer.Area.Width; x++) row.Append(buffer[x, y].Symbol);
-        return row.ToString();
     }
 }

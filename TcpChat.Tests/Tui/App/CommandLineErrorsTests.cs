@@ -6,7 +6,7 @@ namespace TcpChat.Tests.Tui.App;
 /// <summary>tcpchat refuses a flag it does not know in one line naming the nearest known one, exit code 2 (issue 12).</summary>
 public class CommandLineErrorsTests
 {
-    private static readonly string[] Names = ["--host", "--port", "--nick", "--room", "--no-bell", "--tls", "--tls-insecure", "--config", "--help"];
+    private static readonly string[] Names = ["--host", "--port", "--nick", "--room", "--no-bell", "--mouse", "--tls", "--tls-insecure", "--config", "--help"];
 
     [Theory]
     [InlineData("--nikc", "--nick")]   // two letters swapped
@@ -28,7 +28,7 @@ public class CommandLineErrorsTests
     {
         // Port 1: were the flag taken, the client would try to connect and fail with another message and code 1.
         var (code, stdout, stderr) = await Run.CommandAsync("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "tcpchat.dll"), flag, "x", "--port", "1"], TimeSpan.FromSeconds(60));
+            [ClientBinary.Dll, flag, "x", "--port", "1"], TimeSpan.FromSeconds(60));
         Assert.Equal(2, code);
         Assert.Equal(expected, stderr.Trim());
         Assert.Equal("", stdout.Trim());

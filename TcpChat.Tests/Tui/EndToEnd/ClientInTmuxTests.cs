@@ -62,8 +62,8 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         await using var bob = await PeerAsync("bob");
         await tmux.WaitForTextAsync("bob joined #lobby");
 
-        // 1,000 messages a second for 3 seconds: 100 every 100 ms (the pace is the workload, not a wait for something).
-        const int count = 3000;
+        // 1,000 messages a second for 6 seconds: 100 every 100 ms (the pace is the workload, not a wait for something).
+        const int count = 6000;
         var flooding = Task.Run(async () =>
         {
             for (int sent = 0; sent < count; sent += 100)
@@ -74,11 +74,25 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
                 await Task.Delay(100);
             }
         });
-        await tmux.TypeAsync("typing through the flood");
+        await tmux.WaitForTextAsync("bob: flood ");
+
+        // While the flood runs, each key typed must show in the input line: measured, and it must happen before the
+        // flood is over (a client that froze and caught up afterwards would only show them at the end).
+        var delays = new List<TimeSpan>();
+        string typed = "";
+        foreach (char c in "typing")
+        {
+            typed += c;
+            var pressed = System.Diagnostics.Stopwatch.StartNew();
+            await tmux.TypeAsync(c.ToString());
+            await tmux.WaitForTextAsync("[#lobby] " + typed);
+            delays.Add(pressed.Elapsed);
+            Assert.False(flooding.IsCompleted, $"'{typed}' showed only after the flood ended; delays so far: {string.Join(", ", delays.Select(d => $"{d.TotalMilliseconds:0} ms"))}");
+        }
         await tmux.PressAsync("Enter");
         await flooding;
 
-        Assert.Equal("typing through the flood", (await bob.ExpectAsync("MSG #lobby ana")).Text);
+        Assert.Equal("typing", (await bob.ExpectAsync("MSG #lobby ana")).Text);
         await tmux.WaitForTextAsync($"bob: flood {count}"); // kept up: the last one is on screen
         await tmux.TypeAsync("still here");
         await tmux.WaitForTextAsync("[#lobby] still here");
@@ -264,36 +278,185 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         Assert.Equal("0", await tmux.DisplayAsync("#{alternate_on}"));
     }
 
-    [Fact]
-    public async Task SigtermRestoresTheTerminal()
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("HUP")]
+    public async Task ATerminatingSignalRestoresTheTerminal(string signal)
     {
-        string command = TmuxSession.ClientCommand("--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "ana")
+        string pidFile = Path.Combine(Path.GetTempPath(), $"tcpchat-{Guid.NewGuid():N}.pid");
+        string command = TmuxSession.ClientCommandWithPid(pidFile, "--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "ana", "--mouse")
             + "; echo \"exit=$?\"; sleep 600"; // the shell keeps the pane alive to be looked at
         await using var tmux = await TmuxSession.StartAsync(command);
+        try
+        {
+            await tmux.WaitForTextAsync("ana joined #lobby");
+            int pid = await TmuxSession.ReadPidAsync(pidFile);
+            Assert.Equal("1", await tmux.DisplayAsync("#{alternate_on}"));
+            Assert.Equal("1", await tmux.DisplayAsync("#{mouse_any_flag}")); // --mouse turned tracking on
+            using (var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", pid.ToString()])!)
+                await kill.WaitForExitAsync();
+            await tmux.WaitForTextAsync("exit=");
+            Assert.Equal("0", await tmux.DisplayAsync("#{alternate_on}"));   // the primary screen is back
+            Assert.Equal("0", await tmux.DisplayAsync("#{mouse_any_flag}")); // mouse tracking off
+            Assert.Equal("1", await tmux.DisplayAsync("#{cursor_flag}"));    // the cursor visible
+        }
+        finally
+        {
+            File.Delete(pidFile);
+        }
+    }
+
+    [Fact]
+    public async Task MouseTrackingStaysOffWithoutTheMouseFlag()
+    {
+        await using var tmux = await StartClientAsync("ana");
         await tmux.WaitForTextAsync("ana joined #lobby");
+        Assert.Equal("0", await tmux.DisplayAsync("#{mouse_any_flag}")); // the terminal's own selection keeps working
+        Assert.Equal("0", await tmux.DisplayAsync("#{mouse_button_flag}"));
+    }
+
+    [Fact]
+    public async Task WithTheMouseFlagTheWheelScrollsAndAClickPicksATab()
+    {
+        await using var tmux = await StartClientAsync("ana", "--mouse");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        Assert.Equal("1", await tmux.DisplayAsync("#{mouse_any_flag}"));
+        await using var bob = await PeerAsync("bob");
+        var lines = new System.Text.StringBuilder();
+        for (int i = 1; i <= 60; i++) lines.Append($"SEND #lobby :line {i}\n");
+        bob.Send(lines.ToString());
+        await tmux.WaitForTextAsync("bob: line 60");
+
+        // The terminal reports the wheel and clicks as SGR mouse sequences (1-based column;row).
+        await tmux.TypeAsync("\e[<64;10;10M");
+        await tmux.WaitForAsync(s => s.Contains("more below") && !s.Contains("bob: line 60"), "scrolled back by the wheel");
+        await tmux.TypeAsync("\e[<65;10;10M");
+        await tmux.WaitForAsync(s => !s.Contains("more below") && s.Contains("bob: line 60"), "scrolled down again");
+
+        await tmux.TypeAsync("\e[<0;3;29M\e[<0;3;29m"); // press and release on "1:server" in the room bar (row 29 of 30)
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| server"), "the server tab, clicked");
+    }
+
+    [Fact]
+    public async Task AltDigitFollowedAtOnceByTypedTextSwitchesAndKeepsTheText()
+    {
+        await using var tmux = await StartClientAsync("ana", "--room", "#rust");
+        await tmux.WaitForAsync(s => s.Contains("ana joined #rust") && s.Contains("| #rust"), "in #rust");
+        await tmux.PressAsync("M-2", "h", "i"); // one write: ESC 2 h i, as fast typing or SSH delivers it
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| #lobby") && s.Contains("[#lobby] hi"), "#lobby with 'hi' typed");
+        await tmux.PressAsync("M-1", "M-3", "x");
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| #rust") && s.Contains("[#rust] hix"), "#rust with 'hix'");
+    }
+
+    [Fact]
+    public async Task TheToolkitsOwnKeysDoNothingOfTheirsTabCompletesAndEscQuitsNothing()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bobby");
+        await tmux.WaitForTextAsync("bobby joined #lobby");
+        // Terminal.Gui binds Esc (quit), Ctrl+Z (suspend), Tab and the arrows (focus), F5/F6: none of that here.
+        await tmux.PressAsync("Escape");
+        await tmux.PressAsync("C-z", "F5", "F6", "BTab");
+        await tmux.TypeAsync("hi bo");
+        await tmux.PressAsync("Tab");
+        await tmux.WaitForTextAsync("[#lobby] hi bobby");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("hi bobby ", (await bob.ExpectAsync("MSG #lobby ana")).Text); // still running, still connected (completion adds a space)
         Assert.Equal("1", await tmux.DisplayAsync("#{alternate_on}"));
-        var kill = System.Diagnostics.Process.Start("pkill", ["-TERM", "-f", $"tcpchat.dll --host 127.0.0.1 --port {_server.Port} --nick ana"])!;
-        await kill.WaitForExitAsync();
-        await tmux.WaitForTextAsync("exit=");
-        Assert.Equal("0", await tmux.DisplayAsync("#{alternate_on}"));
-        Assert.Equal("1", await tmux.DisplayAsync("#{cursor_flag}"));
+    }
+
+    [Fact]
+    public async Task AltEnterThenTextMakesOneMultiLineMessage()
+    {
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        await tmux.TypeAsync("first");
+        await tmux.PressAsync("M-Enter", "s", "e", "c", "o", "n", "d"); // ESC CR and the text in one write
+        await tmux.WaitForTextAsync("[#lobby] first↵second");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("first\nsecond", (await bob.ExpectAsync("MSG #lobby ana")).Text);
+    }
+
+    [Fact]
+    public async Task RoomCommandsPartQueryNamesCloseAndClear()
+    {
+        await using var tmux = await StartClientAsync("ana", "--room", "#rust");
+        await tmux.WaitForAsync(s => s.Contains("ana joined #rust") && s.Contains("| #rust"), "in #rust");
+        await using var bob = await PeerAsync("bob");
+        bob.Send("JOIN #rust\n");
+        await tmux.WaitForTextAsync("bob joined #rust");
+
+        await tmux.TypeAsync("/names");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForTextAsync("#rust (2): ana bob");
+
+        await tmux.TypeAsync("/clear");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForAsync(s => !s.Contains("#rust (2): ana bob") && !s.Contains("bob joined #rust"), "the tab cleared");
+
+        await tmux.TypeAsync("/query bob");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| bob") && s.Contains("4:bob"), "a private tab for bob");
+        await tmux.TypeAsync("psst");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("psst", (await bob.ExpectAsync("MSG bob ana")).Text);
+        await tmux.TypeAsync("/close");
+        await tmux.PressAsync("Enter");
+        await tmux.WaitForAsync(s => !s.Contains("4:bob") && !s.Split('\n')[0].Contains("| bob"), "the private tab closed");
+
+        await tmux.PressAsync("M-3");
+        await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| #rust"), "back in #rust");
+        await tmux.TypeAsync("/part #rust see you");
+        await tmux.PressAsync("Enter");
+        Assert.Equal("PART #rust ana :see you", (await bob.ExpectAsync("PART #rust ana")).ToString());
+        await tmux.WaitForAsync(s => !s.Contains("3:#rust") && s.Contains("you left #rust (see you)"), "#rust left and its tab gone");
     }
 
     [Fact]
     public async Task UnreachableServerIsOneLineAndNonZeroExit()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop(); // nothing listens there now
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "tcpchat.dll"), "--host", "127.0.0.1", "--port", closedPort.ToString(), "--nick", "x" })
-            info.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.NotEqual(0, process.ExitCode);
+        // A port of ours that refuses connections: bound, never listening (so nothing else can take it meanwhile).
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int closedPort = ((IPEndPoint)bound.LocalEndPoint!).Port;
+        var (code, error) = await RunClientAsync("--host", "127.0.0.1", "--port", closedPort.ToString(), "--nick", "x");
+        Assert.Equal(1, code);
         Assert.StartsWith($"tcpchat: cannot reach 127.0.0.1:{closedPort}:", error);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("--nikc", "tcpchat: unknown option '--nikc' (did you mean --nick?)")]
+    [InlineData("--prot", "tcpchat: unknown option '--prot' (did you mean --port?)")]
+    [InlineData("--no-bel", "tcpchat: unknown option '--no-bel' (did you mean --no-bell?)")]
+    [InlineData("--frobnicate", "tcpchat: unknown option '--frobnicate' (tcpchat --help lists them)")]
+    public async Task AnUnknownFlagIsRefusedInOneLineNamingTheNearestKnownOne(string flag, string expected)
+    {
+        var (code, error) = await RunClientAsync(flag, "x", "--port", "1");
+        Assert.Equal(2, code);
+        Assert.Equal(expected, error.Trim());
+    }
+
+    /// <summary>Runs the client binary with redirected output (no terminal) to its end; killed if it outlives the timeout.</summary>
+    private static async Task<(int Code, string Stderr)> RunClientAsync(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add(ClientBinary.Dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        HeadlessTerminal.Remove(info.Environment);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            return (process.ExitCode, await stderr.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using TcpChat.Tui.App;
 using TcpChat.Tui.Input;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tests.Tui.Input;
 

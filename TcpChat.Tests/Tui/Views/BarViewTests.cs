@@ -1,6 +1,4 @@
-using TcpChat.Tests.Tui.Terminal;
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 using TcpChat.Tui.Views;
 using static TcpChat.Tests.Tui.Views.ViewTestKit;
 
@@ -10,8 +8,7 @@ public class StatusLineViewTests
 {
     private static string Render(ChatState state, int width = 80)
     {
-        var buffer = new ScreenBuffer(width, 1);
-        StatusLineView.Render(buffer.Area, buffer, state);
+        var buffer = TuiScreen.Of(() => new StatusLineView(state), width, 1);
         Assert.All(Enumerable.Range(0, width), x => Assert.True(buffer[x, 0].Style.Has(TextAttributes.Reverse)));
         return buffer.RowText(0);
     }
@@ -53,12 +50,19 @@ public class StatusLineViewTests
 
 public class UserListViewTests
 {
+    private static TuiScreen Users(string[] users, string? ownNick, int width, int height)
+    {
+        var state = Lobby();
+        state.Nick = ownNick;
+        state.Current.SetUsers(users);
+        return TuiScreen.Of(() => new UserListView(state), width, height);
+    }
+
     [Fact]
     public void ShowsTheCountAndTheNicksInOrder()
     {
-        var buffer = new ScreenBuffer(12, 5);
-        UserListView.Render(buffer.Area, buffer, ["alice", "bob", "me"], "me");
-        BufferAssert.Lines(buffer, " 3 users", " alice", " bob", " me", "");
+        var buffer = Users(["alice", "bob", "me"], "me", 12, 5);
+        ScreenAssert.Lines(buffer, " 3 users", " alice", " bob", " me", "");
         Assert.Equal(Theme.Title, buffer[1, 0].Style);
         Assert.Equal(Theme.NickColor("bob"), buffer[1, 2].Style.Foreground);
         Assert.True(buffer[1, 3].Style.Has(TextAttributes.Bold));
@@ -68,43 +72,41 @@ public class UserListViewTests
     [Fact]
     public void LongAndWideNicksAreCutByDisplayWidth()
     {
-        var buffer = new ScreenBuffer(8, 4);
-        UserListView.Render(buffer.Area, buffer, ["abcdefghij", "漢字漢字漢字", "João"], null);
-        BufferAssert.Lines(buffer, " 3 users", " abcdef…", " 漢字漢…", " João");
+        var buffer = Users(["abcdefghij", "漢字漢字漢字", "João"], null, 8, 4);
+        ScreenAssert.Lines(buffer, " 3 users", " abcdef…", " João", " 漢字漢…"); // the list is sorted
     }
 
     [Fact]
     public void WhenNotAllFitTheLastRowCountsTheRest()
     {
-        var buffer = new ScreenBuffer(12, 4);
-        UserListView.Render(buffer.Area, buffer, ["a", "b", "c", "d", "e"], null);
-        BufferAssert.Lines(buffer, " 5 users", " a", " b", " +3 more");
+        var buffer = Users(["a", "b", "c", "d", "e"], null, 12, 4);
+        ScreenAssert.Lines(buffer, " 5 users", " a", " b", " +3 more");
     }
 
     [Fact]
     public void OneUserIsSingular()
     {
-        var buffer = new ScreenBuffer(12, 2);
-        UserListView.Render(buffer.Area, buffer, ["me"], "me");
-        BufferAssert.Lines(buffer, " 1 user", " me");
+        var buffer = Users(["me"], "me", 12, 2);
+        ScreenAssert.Lines(buffer, " 1 user", " me");
     }
 
     [Fact]
     public void NicksFromTheNetworkAreSanitized()
     {
-        var buffer = new ScreenBuffer(20, 2);
-        UserListView.Render(buffer.Area, buffer, ["x\u001b[2Jy"], null);
-        BufferAssert.Lines(buffer, " 1 user", " x^[[2Jy");
+        var buffer = Users(["x\u001b[2Jy"], null, 20, 2);
+        ScreenAssert.Lines(buffer, " 1 user", " x^[[2Jy");
         NoControlCharacters(buffer);
     }
 
     [Fact]
-    public void ZeroSizeDrawsNothing()
+    public void ZeroSizeDrawsNothingAndOneCellDrawsTheTitle()
     {
-        var buffer = new ScreenBuffer(0, 0);
-        UserListView.Render(buffer.Area, buffer, ["a"], null);
-        var one = new ScreenBuffer(1, 1);
-        UserListView.Render(one.Area, one, ["a"], null);
+        var state = Lobby();
+        state.Current.SetUsers(["a"]);
+        var none = TuiScreen.Of(() => new UserListView(state), 4, 2, 0, 0);
+        Assert.All(none.Lines, row => Assert.Equal("", row));
+        var one = Users(["a"], null, 1, 1);
+        ScreenAssert.Lines(one, "…"); // no room for the padding, nor for "1 user": cut to its ellipsis
     }
 }
 
@@ -118,12 +120,8 @@ public class RoomBarViewTests
         return state;
     }
 
-    private static ScreenBuffer Render(ChatState state, int width)
-    {
-        var buffer = new ScreenBuffer(width, 1);
-        RoomBarView.Render(buffer.Area, buffer, state);
-        return buffer;
-    }
+    private static TuiScreen Render(ChatState state, int width) =>
+        TuiScreen.Of(() => new RoomBarView(state), width, 1);
 
     [Fact]
     public void ListsTabsWithUnreadAndMentionCounts()
@@ -138,7 +136,7 @@ public class RoomBarViewTests
         state.AddLine(state.Rooms[4], Line(LineKind.Part, "x", "x left #quiet"));
 
         var buffer = Render(state, 60);
-        BufferAssert.Lines(buffer, "1:server 2:#lobby(3) 3:#rust(!1) 4:bob(!2) 5:#quiet");
+        ScreenAssert.Lines(buffer, "1:server 2:#lobby(3) 3:#rust(!1) 4:bob(!2) 5:#quiet");
         Assert.Equal(RoomBarView.Current, buffer[0, 0].Style);
         Assert.Equal(RoomBarView.Unread, buffer[ColumnOf(buffer, 0, "2:#lobby"), 0].Style);
         Assert.Equal(RoomBarView.Bar, buffer[ColumnOf(buffer, 0, "(3)") + 1, 0].Style);
@@ -153,7 +151,7 @@ public class RoomBarViewTests
         var state = Rooms("#a");
         state.AddLine(state.Rooms[1], Msg("x", "one"));
         state.AddLine(state.Rooms[1], Msg("x", "hey me"));
-        BufferAssert.Lines(Render(state, 40), "1:server 2:#a(2,!1)");
+        ScreenAssert.Lines(Render(state, 40), "1:server 2:#a(2,!1)");
     }
 
     [Fact]
@@ -161,38 +159,38 @@ public class RoomBarViewTests
     {
         var state = Rooms("#alpha", "#bravo", "#charlie", "#delta", "#echo");
         state.SwitchTo(5);
-        BufferAssert.Lines(Render(state, 30), "< 4:#charlie 5:#delta 6:#echo");
+        ScreenAssert.Lines(Render(state, 30), "< 4:#charlie 5:#delta 6:#echo");
 
         state.SwitchTo(0);
-        BufferAssert.Lines(Render(state, 30), "1:server 2:#alpha 3:#bravo   >");
+        ScreenAssert.Lines(Render(state, 30), "1:server 2:#alpha 3:#bravo   >");
 
         state.SwitchTo(3);
-        BufferAssert.Lines(Render(state, 30), "< 3:#bravo 4:#charlie        >");
+        ScreenAssert.Lines(Render(state, 30), "< 3:#bravo 4:#charlie        >");
     }
 
     [Fact]
     public void LongRoomNamesAreCut()
     {
         var state = Rooms("#" + new string('x', 40));
-        BufferAssert.Lines(Render(state, 60), "1:server 2:#xxxxxxxxxxxxxxxxxxxxxx…");
+        ScreenAssert.Lines(Render(state, 60), "1:server 2:#xxxxxxxxxxxxxxxxxxxxxx…");
     }
 
     [Fact]
     public void ZeroWidthDrawsNothing()
     {
-        var buffer = new ScreenBuffer(0, 1);
-        RoomBarView.Render(buffer.Area, buffer, Rooms("#a"));
-        BufferAssert.Lines(Render(Rooms("#a"), 3), "1:s");
+        var none = TuiScreen.Of(() => new RoomBarView(Rooms("#a")), 3, 1, 0, 1);
+        ScreenAssert.Lines(none, "");
+        ScreenAssert.Lines(Render(Rooms("#a"), 3), "1:s");
     }
 }
 
 public class InputLineViewTests
 {
-    private static (ScreenBuffer Buffer, (int X, int Y)? Cursor) Render(ChatState state, int width)
+    private static (TuiScreen Buffer, (int X, int Y)? Cursor) Render(ChatState state, int width)
     {
-        var buffer = new ScreenBuffer(width, 1);
-        var cursor = InputLineView.Render(buffer.Area, buffer, state);
-        return (buffer, cursor);
+        InputLineView? view = null;
+        var screen = TuiScreen.Of(() => view = new InputLineView(state), width, 1);
+        return (screen, view!.CursorColumn is { } x ? (x, 0) : null);
     }
 
     [Fact]
@@ -201,7 +199,7 @@ public class InputLineViewTests
         var state = Lobby();
         state.Input.Insert("hello");
         var (buffer, cursor) = Render(state, 30);
-        BufferAssert.Lines(buffer, "[#lobby] hello");
+        ScreenAssert.Lines(buffer, "[#lobby] hello");
         Assert.Equal((14, 0), cursor);
         state.Input.Home();
         Assert.Equal((9, 0), Render(state, 30).Cursor);
@@ -214,7 +212,7 @@ public class InputLineViewTests
         state.Input.Insert("漢字👍🏽e\u0301x");
         state.Input.Left();
         var (buffer, cursor) = Render(state, 30);
-        BufferAssert.Lines(buffer, "[#lobby] 漢字👍🏽e\u0301x");
+        ScreenAssert.Lines(buffer, "[#lobby] 漢字👍🏽\u00E9x"); // the driver keeps each grapheme composed (NFC)
         Assert.Equal((9 + 7, 0), cursor);
     }
 
@@ -224,7 +222,7 @@ public class InputLineViewTests
         var state = Lobby();
         state.Input.Insert("one\ntwo");
         var (buffer, _) = Render(state, 30);
-        BufferAssert.Lines(buffer, "[#lobby] one↵two");
+        ScreenAssert.Lines(buffer, "[#lobby] one↵two");
         Assert.Equal(Theme.Newline, buffer[12, 0].Style);
     }
 
@@ -234,19 +232,19 @@ public class InputLineViewTests
         var state = Lobby();
         state.Input.Insert("abcdefghijklmnopqrstuvwxyz");
         var (buffer, cursor) = Render(state, 20);
-        BufferAssert.Lines(buffer, "[#lobby] qrstuvwxyz");
+        ScreenAssert.Lines(buffer, "[#lobby] qrstuvwxyz");
         Assert.Equal((19, 0), cursor);
 
         state.Input.Home();
         (buffer, cursor) = Render(state, 20);
-        BufferAssert.Lines(buffer, "[#lobby] abcdefghijk");
+        ScreenAssert.Lines(buffer, "[#lobby] abcdefghijk");
         Assert.Equal((9, 0), cursor);
 
         state.Input.End();
         state.Input.DeleteToStart();
         state.Input.Insert("short");
         (buffer, cursor) = Render(state, 20);
-        BufferAssert.Lines(buffer, "[#lobby] short");
+        ScreenAssert.Lines(buffer, "[#lobby] short");
         Assert.Equal((14, 0), cursor);
     }
 
@@ -259,7 +257,7 @@ public class InputLineViewTests
         state.Input.Left();
         state.Input.Left();
         var (buffer, cursor) = Render(state, 20);
-        BufferAssert.Lines(buffer, "[#lobby] qrstuvwxyz");
+        ScreenAssert.Lines(buffer, "[#lobby] qrstuvwxyz");
         Assert.Equal((17, 0), cursor);
     }
 
@@ -269,11 +267,11 @@ public class InputLineViewTests
         var state = Lobby();
         state.Input.Insert("漢字漢字漢字漢字漢字");
         var (buffer, cursor) = Render(state, 20);
-        BufferAssert.Lines(buffer, "[#lobby] 字漢字漢字"); // the last five, and a cell for the cursor
+        ScreenAssert.Lines(buffer, "[#lobby] 字漢字漢字"); // the last five, and a cell for the cursor
         Assert.Equal((19, 0), cursor);
         state.Input.Home();
         (buffer, cursor) = Render(state, 20);
-        BufferAssert.Lines(buffer, "[#lobby] 漢字漢字漢");
+        ScreenAssert.Lines(buffer, "[#lobby] 漢字漢字漢");
         Assert.Equal((9, 0), cursor);
     }
 
@@ -283,14 +281,18 @@ public class InputLineViewTests
         var state = Lobby();
         state.Input.Insert("a\u001bb");
         var (buffer, _) = Render(state, 30);
-        BufferAssert.Lines(buffer, "[#lobby] a^[b");
+        ScreenAssert.Lines(buffer, "[#lobby] a^[b");
         NoControlCharacters(buffer);
     }
 
     [Fact]
-    public void ZeroWidthReturnsNoCursor()
+    public void ZeroWidthDrawsNothingAndHasNoCursor()
     {
-        var buffer = new ScreenBuffer(0, 1);
-        Assert.Null(InputLineView.Render(buffer.Area, buffer, Lobby()));
+        var state = Lobby();
+        state.Input.Insert("hello");
+        InputLineView? view = null;
+        var screen = TuiScreen.Of(() => view = new InputLineView(state), 10, 1, 0, 1);
+        ScreenAssert.Lines(screen, "");
+        Assert.Null(view!.CursorColumn);
     }
 }

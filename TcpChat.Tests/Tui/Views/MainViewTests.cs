@@ -1,6 +1,4 @@
-using TcpChat.Tests.Tui.Terminal;
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 using TcpChat.Tui.Views;
 using static TcpChat.Tests.Tui.Views.ViewTestKit;
 
@@ -40,9 +38,9 @@ public class MainViewTests
     [Fact]
     public void TheWholeScreenAt80x24()
     {
-        var buffer = new ScreenBuffer(80, 24);
-        var cursor = MainView.Render(buffer, TwoRooms());
-        BufferAssert.Lines(buffer,
+        var buffer = TuiScreen.Chat(TwoRooms(), 80, 24);
+        var cursor = buffer.Cursor;
+        ScreenAssert.Lines(buffer,
             " localhost:7777 | alice | connected | #lobby",
             "09:59 -- alice joined #lobby                                 │ 4 users",
             "10:00 bob: morning all                                       │ alice",
@@ -85,9 +83,8 @@ public class MainViewTests
     {
         var state = TwoRooms();
         state.SwitchTo(2);
-        var buffer = new ScreenBuffer(80, 24);
-        MainView.Render(buffer, state);
-        BufferAssert.Lines(buffer,
+        var buffer = TuiScreen.Chat(state, 80, 24);
+        ScreenAssert.Lines(buffer,
             " localhost:7777 | alice | connected | #rust",
             "10:05 dave: anyone here?                                     │ 2 users",
             "10:06 dave: alice, ping                                      │ alice",
@@ -119,9 +116,8 @@ public class MainViewTests
     {
         var state = TwoRooms();
         state.SwitchTo(0);
-        var buffer = new ScreenBuffer(60, 8);
-        MainView.Render(buffer, state);
-        BufferAssert.Lines(buffer,
+        var buffer = TuiScreen.Chat(state, 60, 8);
+        ScreenAssert.Lines(buffer,
             " localhost:7777 | alice | connected | server",
             "09:58 -!- connected to localhost:7777",
             "",
@@ -136,28 +132,25 @@ public class MainViewTests
     public void TheUserListCanBeHiddenAndIsDroppedWhenNarrow()
     {
         var state = TwoRooms();
-        var buffer = new ScreenBuffer(80, 24);
-        MainView.Render(buffer, state);
+        var buffer = TuiScreen.Chat(state, 80, 24);
         Assert.Contains("│ 4 users", buffer.RowText(1));
 
         state.ShowUserList = false;
-        buffer.Clear();
-        MainView.Render(buffer, state);
-        Assert.DoesNotContain("users", buffer.ToText());
+        buffer = TuiScreen.Chat(state, 80, 24);
+        Assert.DoesNotContain("users", buffer.Text);
         Assert.Equal(80, state.LastPaneWidth);
 
         state.ShowUserList = true;
-        var narrow = new ScreenBuffer(MainView.MinWidthForUserList - 1, 10);
-        MainView.Render(narrow, state);
-        Assert.DoesNotContain("users", narrow.ToText());
+        var narrow = TuiScreen.Chat(state, MainView.MinWidthForUserList - 1, 10);
+        Assert.DoesNotContain("users", narrow.Text);
     }
 
     [Fact]
     public void ATooSmallTerminalShowsANotice()
     {
-        var buffer = new ScreenBuffer(39, 10);
-        Assert.Null(MainView.Render(buffer, TwoRooms()));
-        BufferAssert.Lines(buffer,
+        var buffer = TuiScreen.Chat(TwoRooms(), 39, 10);
+        Assert.Null(buffer.Cursor);
+        ScreenAssert.Lines(buffer,
             "",
             "",
             "",
@@ -173,28 +166,33 @@ public class MainViewTests
     [Fact]
     public void ATooShortTerminalShowsANoticeToo()
     {
-        var buffer = new ScreenBuffer(80, 7);
-        Assert.Null(MainView.Render(buffer, TwoRooms()));
+        var buffer = TuiScreen.Chat(TwoRooms(), 80, 7);
+        Assert.Null(buffer.Cursor);
         Assert.Equal("                 Terminal too small (80x7); need at least 40x8", buffer.RowText(3));
     }
 
     [Theory]
-    [InlineData(0, 0)]
-    [InlineData(0, 24)]
-    [InlineData(80, 0)]
     [InlineData(1, 1)]
     [InlineData(5, 2)]
-    public void TinyAndZeroSizeBuffersDoNotThrow(int width, int height)
+    [InlineData(12, 3)]
+    [InlineData(39, 7)]
+    [InlineData(200, 7)]
+    public void TinyTerminalsShowAsMuchOfTheNoticeAsFitsAndNoCursor(int width, int height)
     {
-        var buffer = new ScreenBuffer(width, height);
-        Assert.Null(MainView.Render(buffer, TwoRooms()));
+        var buffer = TuiScreen.Chat(TwoRooms(), width, height);
+        Assert.Null(buffer.Cursor);
+        string notice = $"Terminal too small ({width}x{height}); need at least 40x8".Replace(" ", "");
+        string shown = string.Concat(buffer.Lines).Replace(" ", "");
+        Assert.NotEmpty(shown);
+        Assert.StartsWith(shown, notice); // the notice's start, wrapped into the rows there are, and nothing else
+        Assert.DoesNotContain("localhost", buffer.Text);
     }
 
     [Fact]
     public void TheSmallestTerminalGetsTheFullLayout()
     {
-        var buffer = new ScreenBuffer(MainView.MinWidth, MainView.MinHeight);
-        var cursor = MainView.Render(buffer, TwoRooms());
+        var buffer = TuiScreen.Chat(TwoRooms(), MainView.MinWidth, MainView.MinHeight);
+        var cursor = buffer.Cursor;
         Assert.NotNull(cursor);
         Assert.StartsWith(" localhost:7777 | alice", buffer.RowText(0));
         Assert.StartsWith("1:server", buffer.RowText(6));
@@ -207,8 +205,8 @@ public class MainViewTests
     {
         var state = TwoRooms();
         state.PendingPaste = new PendingPaste("a\nb\nc\nd");
-        var buffer = new ScreenBuffer(80, 24);
-        var cursor = MainView.Render(buffer, state);
+        var buffer = TuiScreen.Chat(state, 80, 24);
+        var cursor = buffer.Cursor;
         Assert.Equal("Paste 4 lines? Enter = insert as one multi-line message, Esc = cancel", buffer.RowText(23));
         Assert.Equal(Theme.Question, buffer[0, 23].Style);
         Assert.Equal((69, 23), cursor);

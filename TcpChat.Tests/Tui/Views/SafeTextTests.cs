@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 using TcpChat.Tui.Views;
 using static TcpChat.Tests.Tui.Views.ViewTestKit;
 
@@ -53,11 +52,10 @@ public class SafeTextTests
         var state = Lobby(Msg("evil\u001b[5m", hostile), Line(LineKind.Info, null, hostile));
         state.Current.SetUsers(["me", "evil\u001b[5m"]);
         state.GetOrAddRoom("#x\u001b]0;t\u0007");
-        var buffer = new ScreenBuffer(80, 12);
-        MainView.Render(buffer, state);
+        var buffer = TuiScreen.Chat(state, 80, 12);
 
         NoControlCharacters(buffer);
-        string screen = buffer.ToText();
+        string screen = buffer.Text;
         Assert.Contains("^[[2J^[]0;pwned^G", screen);
         Assert.Contains("<U+009B>31m", screen);
         Assert.Contains("^M over^@", screen);
@@ -70,8 +68,7 @@ public class SafeTextTests
     public void PlaceholdersAreDrawnInReverseVideo()
     {
         var state = Lobby(Msg("bob", "a\u001bb"));
-        var buffer = new ScreenBuffer(60, 10);
-        MainView.Render(buffer, state);
+        var buffer = TuiScreen.Chat(state, 60, 10);
         int x = ColumnOf(buffer, 1, "a^[b");
         Assert.True(x > 0);
         Assert.False(buffer[x, 1].Style.Has(TextAttributes.Reverse));
@@ -79,4 +76,23 @@ public class SafeTextTests
         Assert.True(buffer[x + 2, 1].Style.Has(TextAttributes.Reverse));
         Assert.False(buffer[x + 3, 1].Style.Has(TextAttributes.Reverse));
     }
+
+    [Theory]
+    [InlineData("a\u200Bb", "a<U+200B>b")]          // zero-width space
+    [InlineData("a\u200Db", "a<U+200D>b")]          // a joiner between letters
+    [InlineData("\u200Dx", "<U+200D>x")]
+    [InlineData("a\u2060b\uFEFFc", "a<U+2060>b<U+FEFF>c")] // word joiner, BOM
+    [InlineData("x\u200Ey\u200Fz\u061C", "x<U+200E>y<U+200F>z<U+061C>")] // bidi marks
+    [InlineData("\u2066evil\u2069", "<U+2066>evil<U+2069>")] // isolates
+    public void InvisibleAndBidiCharactersBecomePlaceholders(string text, string expected) =>
+        Assert.Equal(expected, SafeText.Sanitize(text));
+
+    [Theory]
+    [InlineData("👨\u200D👩\u200D👧")]                  // a family: joiners between pictographs
+    [InlineData("🏳\uFE0F\u200D🌈")]                    // VS16 then joiner
+    [InlineData("👍🏽\u200D👍")]                         // skin tone then joiner
+    [InlineData("می\u200Cخواهم")]                      // Persian: a non-joiner inside a word
+    [InlineData("João 漢字 ação")]
+    public void JoinersThatBuildEmojiOrWordsAreKept(string text) =>
+        Assert.Equal(text, SafeText.Sanitize(text));
 }

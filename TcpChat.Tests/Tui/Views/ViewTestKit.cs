@@ -1,5 +1,4 @@
 using TcpChat.Tui.App;
-using TcpChat.Tui.Terminal;
 
 namespace TcpChat.Tests.Tui.Views;
 
@@ -28,7 +27,7 @@ internal static class ViewTestKit
     }
 
     /// <summary>The column where <paramref name="text"/> starts in row <paramref name="y"/>, by cells (wide graphemes count 2).</summary>
-    public static int ColumnOf(ScreenBuffer buffer, int y, string text)
+    public static int ColumnOf(TuiScreen buffer, int y, string text)
     {
         for (int x = 0; x < buffer.Width; x++)
         {
@@ -41,13 +40,23 @@ internal static class ViewTestKit
         return -1;
     }
 
-    /// <summary>Every cell's symbol holds no control character, C1, DEL, bidi override or isolate.</summary>
-    public static void NoControlCharacters(ScreenBuffer buffer)
+    /// <summary>
+    /// Every cell's symbol holds no control character, C1, DEL, bidi control (embeddings, overrides, isolates, marks)
+    /// or invisible format character (zero-width space, word joiner, a joiner outside an emoji sequence).
+    /// </summary>
+    public static void NoControlCharacters(TuiScreen buffer)
     {
         for (int y = 0; y < buffer.Height; y++)
             for (int x = 0; x < buffer.Width; x++)
-                foreach (char c in buffer[x, y].Symbol)
-                    Assert.False(char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069',
+            {
+                string symbol = buffer[x, y].Symbol;
+                foreach (char c in symbol)
+                {
+                    bool joinerInEmoji = c == '\u200D' && symbol.Length > 2 && char.IsSurrogate(symbol[0]);
+                    Assert.False(char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069'
+                        or '\u200B' or '\u200C' or '\u200E' or '\u200F' or '\u2060' or '\u061C' or '\uFEFF' || (c == '\u200D' && !joinerInEmoji),
                         $"cell ({x},{y}) holds U+{(int)c:X4}");
+                }
+            }
     }
 }

@@ -1,4 +1,4 @@
-namespace TcpChat.Tui.Terminal;
+namespace TcpChat.Tui.Views;
 
 /// <summary>
 /// How a cell is drawn. A plain value (record struct) so the renderer can compare styles

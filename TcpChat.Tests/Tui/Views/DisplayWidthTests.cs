@@ -1,7 +1,7 @@
 using System.Text;
-using TcpChat.Tui.Terminal;
+using TcpChat.Tui.Views;
 
-namespace TcpChat.Tests.Tui.Terminal;
+namespace TcpChat.Tests.Tui.Views;
 
 public class DisplayWidthTests
 {
@@ -13,8 +13,8 @@ public class DisplayWidthTests
     [InlineData("👍🏽", 2)]                     // thumbs up + skin tone modifier
     [InlineData("🇵🇹", 2)]                      // regional indicator pair
     [InlineData("👨‍👩‍👧", 2)]                     // ZWJ family sequence
-    [InlineData("❤️", 2)]                       // text-default heart + VS16
-    [InlineData("1️⃣", 2)]                       // keycap sequence
+    [InlineData("❤️", 1)]                       // text-default heart + VS16: Terminal.Gui counts the base (1), and so do we
+    [InlineData("1️⃣", 1)]                       // keycap sequence, likewise
     [InlineData("한국어", 6)]
     [InlineData("\u1100\u1161\u11A8", 2)]       // Hangul syllable as decomposed jamo
     [InlineData("ＡＢ", 4)]                       // fullwidth forms
@@ -76,5 +76,32 @@ public class DisplayWidthTests
     {
         Assert.Equal(("a\u0303", "b"), DisplayWidth.SplitAt("a\u0303b", 1));
         Assert.Equal(("x", "🇵🇹"), DisplayWidth.SplitAt("x🇵🇹", 2));
+    }
+
+    [Theory]
+    [InlineData("João")]
+    [InlineData("漢字")]
+    [InlineData("👍🏽")]
+    [InlineData("❤️")]
+    [InlineData("1️⃣")]
+    [InlineData("a\u00ADb")]   // soft hyphen
+    [InlineData("e\u0301")]
+    [InlineData("🇵🇹")]
+    [InlineData("👨\u200D👩\u200D👧")]
+    public void WhatTheClientMeasuresIsWhereTheDriverDrawsTheNextCharacter(string text)
+    {
+        var screen = TuiScreen.Of(() => new Probe(text + "|"), 20, 1);
+        int column = Enumerable.Range(0, screen.Width).First(x => screen[x, 0].Symbol == "|");
+        Assert.Equal(DisplayWidth.Of(text), column);
+    }
+
+    private sealed class Probe(string text) : Terminal.Gui.ViewBase.View
+    {
+        protected override bool OnDrawingContent(Terminal.Gui.ViewBase.DrawContext? context)
+        {
+            Move(0, 0);
+            AddStr(text);
+            return true;
+        }
     }
 }

@@ -1,4 +1,4 @@
-namespace TcpChat.Tui.Terminal;
+namespace TcpChat.Tui.Views;
 
 /// <summary>SGR text attributes. Kept as flags so a Style stays a small, cheaply comparable value.</summary>
 [Flags]

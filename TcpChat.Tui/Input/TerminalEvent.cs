@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TcpChat.Tui.Terminal;
+namespace TcpChat.Tui.Input;
 
 /// <summary>Something the terminal reported: a key, a paste or a new size. Records, so tests compare by value.</summary>
 public abstract record TerminalEvent;

@@ -1,4 +1,4 @@
-namespace TcpChat.Tui.Terminal;
+namespace TcpChat.Tui.Input;
 
 /// <summary>Keys the decoder can tell apart. Printable input (and Ctrl/Alt+letter) is <see cref="Char"/>.</summary>
 public enum Key

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TcpChat.Tui.Terminal;
+namespace TcpChat.Tui.Views;
 
 /// <summary>
 /// Greedy word wrap measured in terminal columns.

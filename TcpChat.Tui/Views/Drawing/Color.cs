@@ -1,4 +1,4 @@
-namespace TcpChat.Tui.Terminal;
+namespace TcpChat.Tui.Views;
 
 public enum ColorKind : byte
 {

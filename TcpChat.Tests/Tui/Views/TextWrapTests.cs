@@ -1,6 +1,6 @@
-using TcpChat.Tui.Terminal;
+using TcpChat.Tui.Views;
 
-namespace TcpChat.Tests.Tui.Terminal;
+namespace TcpChat.Tests.Tui.Views;
 
 public class TextWrapTests
 {
