@@ -97,11 +97,14 @@ public static class ClientApp
             var (created, input) = ChatApplication.Create();
             using var app = _app = created;
             if (input is not null)
+            {
                 input.InputQueued += () =>
                 {
                     Volatile.Write(ref _inputWake, 1);
                     _wake.Set();
                 };
+                input.TerminalLost += () => Post(new Stop());
+            }
             // The toolkit's loop runs at most this many iterations a second and sleeps the rest of each one; the
             // client's OnIteration does the waiting instead (for a key, a frame, a signal), so this only caps it.
             Application.MaximumIterationsPerSecond = 1000;

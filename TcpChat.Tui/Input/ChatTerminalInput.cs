@@ -21,6 +21,14 @@ public sealed class ChatTerminalInput : AnsiInput
     /// <summary>Raised on the input thread once characters read from the terminal are queued for the main loop.</summary>
     public event Action? InputQueued;
 
+    /// <summary>
+    /// Raised once, on the input thread, when the terminal is gone (its pty hung up: the SSH session or the tmux
+    /// server died). The client then stops, as on SIGHUP.
+    /// </summary>
+    public event Action? TerminalLost;
+
+    private bool _hungUp;
+
     public override bool Peek()
     {
         // The toolkit enqueues what Read returned, then calls Peek again: now it is in the queue.
@@ -28,6 +36,16 @@ public sealed class ChatTerminalInput : AnsiInput
         {
             _readSinceLastPeek = false;
             InputQueued?.Invoke();
+        }
+        // A hung-up terminal reads as "input available" for ever with nothing to read, and the toolkit's input loop
+        // asks again at once without looking at its cancellation: it would spin a core after the terminal is gone.
+        if (_hungUp)
+            return false;
+        if (TerminalHungUp())
+        {
+            _hungUp = true;
+            TerminalLost?.Invoke();
+            return false;
         }
         if (base.Peek())
             return true;
@@ -52,6 +70,16 @@ public sealed class ChatTerminalInput : AnsiInput
     }
 
     private const short PollIn = 0x001;
+    private const short PollErr = 0x008, PollHup = 0x010, PollNval = 0x020;
+
+    // True when stdin reports a hang-up, an error or a closed descriptor (never on a terminal that is merely idle).
+    private static bool TerminalHungUp()
+    {
+        if (OperatingSystem.IsWindows())
+            return false;
+        var fds = new[] { new PollFd { Fd = 0, Events = PollIn } };
+        return poll(fds, 1, 0) > 0 && (fds[0].Revents & (PollErr | PollHup | PollNval)) != 0;
+    }
 
     [DllImport("libc", SetLastError = true)]
     private static extern int poll([In, Out] PollFd[] fds, nuint count, int timeout);

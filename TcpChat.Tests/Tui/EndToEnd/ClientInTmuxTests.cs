@@ -163,8 +163,9 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         await tmux.WaitForTextAsync("2:#lobby(2,!1)");
 
         await tmux.PressAsync("M-2");
-        string screen = await tmux.WaitForTextAsync("bob: two ana");
-        Assert.Contains("2:#lobby 3:#rust", screen); // read now: no count
+        // Read now: no count. (Both in one wait: a frame reaches the terminal in several writes, and a capture
+        // taken between them shows the new messages over the old tab bar.)
+        await tmux.WaitForAsync(s => s.Contains("bob: two ana") && s.Contains("2:#lobby 3:#rust"), "#lobby read, no count");
         await tmux.PressAsync("C-n");
         await tmux.WaitForAsync(s => s.Split('\n')[0].Contains("| #rust"), "next room");
     }
@@ -304,6 +305,45 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         {
             File.Delete(pidFile);
         }
+    }
+
+    [Fact]
+    public async Task WhenItsTerminalGoesAwayTheClientLeavesAndExits()
+    {
+        // An SSH session that drops, or a tmux server that dies, takes the pty with it: the client must not linger
+        // (present in the rooms, spinning on a dead terminal), whether or not the SIGHUP reaches it first.
+        string pidFile = Path.Combine(Path.GetTempPath(), $"tcpchat-{Guid.NewGuid():N}.pid");
+        await using var bob = await PeerAsync("bob");
+        var tmux = await TmuxSession.StartAsync(TmuxSession.ClientCommandWithPid(pidFile, "--host", "127.0.0.1", "--port", _server.Port.ToString(), "--nick", "ana"));
+        try
+        {
+            await tmux.WaitForTextAsync("ana joined #lobby");
+            await bob.ExpectAsync("JOIN #lobby ana");
+            int pid = await TmuxSession.ReadPidAsync(pidFile);
+            await tmux.DisposeAsync(); // tmux kill-server: the pane's pty is gone
+            Assert.StartsWith("QUIT ana", (await bob.ExpectAsync("QUIT ana")).ToString());
+            var deadline = DateTime.UtcNow + TmuxSession.Timeout;
+            while (ProcessIsAlive(pid) && DateTime.UtcNow < deadline)
+                await Task.Delay(50); // polling for the exit, not waiting for time to pass
+            Assert.False(ProcessIsAlive(pid), $"the client (pid {pid}) still runs after its terminal went away");
+        }
+        finally
+        {
+            await tmux.DisposeAsync();
+            File.Delete(pidFile);
+        }
+    }
+
+    // Alive and not a zombie (a zombie has exited; its parent, the dead tmux server's shell, has not reaped it).
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     [Fact]
