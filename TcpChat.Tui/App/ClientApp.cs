@@ -76,10 +76,11 @@ public static class ClientApp
         private long _lastIterationTicks;
 
         /// <summary>
-        /// The shortest time between two iterations that were not woken by a key (60 per second): under a flood,
-        /// messages pile up for a moment and are drawn together. A key is handled at once.
+        /// The shortest time between two iterations that were not woken by a key (30 per second): under a flood,
+        /// messages pile up for a moment and are drawn together, as smooth to the eye as faster frames at half their
+        /// cost (the toolkit's drawing is per cell). A key is handled and drawn at once.
         /// </summary>
-        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
+        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(33);
 
         /// <summary>How long an idle loop sleeps between iterations (nothing to do but the toolkit's own checks).</summary>
         private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
@@ -283,6 +284,10 @@ public static class ClientApp
             }
             if (fullRedraw) _app.ClearScreenNextIteration = true;
             _view.Refresh();
+            // The next iteration draws what changed. Events posted from the network run as the toolkit's timers,
+            // after the draw of the iteration they ran in: without this the frame waited for the next wake-up (up
+            // to IdleWait). Not sooner than FrameInterval after the last one, unless a key woke the loop.
+            _wake.Set();
         }
     }
 
