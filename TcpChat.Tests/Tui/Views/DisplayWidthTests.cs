@@ -104,4 +104,27 @@ public class DisplayWidthTests
             return true;
         }
     }
+
+    [Fact]
+    public void PrintableAsciiMeasuresAsTheToolkitDoes()
+    {
+        // The fast path for ASCII must agree with the toolkit's own measure, char by char and in strings.
+        for (char c = ' '; c <= '~'; c++)
+            Assert.Equal(Terminal.Gui.Text.StringExtensions.GetColumns(c.ToString()), DisplayWidth.Of(c.ToString()));
+        string all = string.Concat(Enumerable.Range(' ', '~' - ' ' + 1).Select(c => (char)c));
+        Assert.Equal(Terminal.Gui.Text.StringExtensions.GetColumns(all), DisplayWidth.Of(all));
+    }
+
+    [Theory]
+    [InlineData("e\u0301", 1)]        // e + combining acute: one grapheme, one column, not two
+    [InlineData("Joa\u0303o", 4)]     // João decomposed
+    [InlineData("ab\u200B", 2)]       // a zero-width space after ASCII
+    [InlineData("a漢b", 4)]
+    [InlineData("ok👍🏽", 4)]
+    public void AsciiBeforeACombiningOrWideCharIsMeasuredWithIt(string text, int expected)
+    {
+        Assert.Equal(expected, DisplayWidth.Of(text));
+        Assert.Equal(text.Length, DisplayWidth.PrefixLength(text, expected, out int width));
+        Assert.Equal(expected, width);
+    }
 }

@@ -30,7 +30,7 @@ public abstract class ChatViewBase : View
 
     protected App.ChatState State { get; }
 
-    /// <summary>Draws the content with <see cref="ViewDrawing.Put"/>; the area is cleared to spaces in the default style first.</summary>
+    /// <summary>Draws the content with <see cref="ViewDrawing.Put"/>; cells it leaves are spaces in the default style.</summary>
     protected abstract void Draw();
 
     /// <summary>True for a view whose drawing has effects beyond its cells (the input line places the cursor).</summary>
@@ -77,13 +77,33 @@ public abstract class ChatViewBase : View
         // What Refresh recorded, unless the layout changed since (a resize, the user list shown or hidden).
         var ops = _pending is { } pending && pending.Viewport == Viewport ? pending.Ops : Record();
         _pending = null;
-        SetAttribute(Theme.ToAttribute(Style.Default));
-        FillRect(new Rectangle(Point.Empty, Viewport.Size), new Rune(' '));
+        // Every cell once: what Draw put, then spaces where it put nothing (the toolkit's cost is per cell written).
+        var size = Viewport.Size;
+        var covered = new bool[size.Width * size.Height];
         foreach (var op in ops)
         {
             SetAttribute(Theme.ToAttribute(op.Style));
             Move(op.X, op.Y);
             AddStr(op.Text);
+            int end = Math.Min(size.Width, op.X + op.Width);
+            for (int x = op.X; x < end; x++)
+                covered[op.Y * size.Width + x] = true;
+        }
+        SetAttribute(Theme.ToAttribute(Style.Default));
+        for (int y = 0; y < size.Height; y++)
+        {
+            for (int x = 0; x < size.Width;)
+            {
+                if (covered[y * size.Width + x])
+                {
+                    x++;
+                    continue;
+                }
+                int start = x;
+                while (x < size.Width && !covered[y * size.Width + x])
+                    x++;
+                FillRect(new Rectangle(start, y, x - start, 1), new Rune(' '));
+            }
         }
         _shown = ops;
         // Cells were written, so the terminal cursor has moved: put it back at the input line after this frame.
@@ -93,5 +113,5 @@ public abstract class ChatViewBase : View
     }
 }
 
-/// <summary>One call of <see cref="ViewDrawing.Put"/>: text already cut to fit, at a viewport position, in a style.</summary>
-public readonly record struct DrawOp(int X, int Y, string Text, Style Style);
+/// <summary>One call of <see cref="ViewDrawing.Put"/>: text already cut to fit, at a viewport position, in a style, and the columns it takes.</summary>
+public readonly record struct DrawOp(int X, int Y, string Text, Style Style, int Width);

@@ -17,8 +17,9 @@ internal static class ViewDrawing
         string cut = DisplayWidth.Truncate(text, room);
         if (cut.Length == 0)
             return 0;
-        view.Add(new DrawOp(x, y, cut, style));
-        return DisplayWidth.Of(cut);
+        int width = DisplayWidth.Of(cut);
+        view.Add(new DrawOp(x, y, cut, style, width));
+        return width;
     }
 
     /// <summary>Paints row <paramref name="y"/> of the viewport with spaces in <paramref name="style"/> (a bar's background).</summary>
