@@ -59,13 +59,13 @@ internal sealed partial class ChatHub
             live += bytes;
             if (bytes > floor) holders.Add((session, bytes));
         }
-        if (live <= _options.OutboxTotalBytes) return false;
+        if (live <= OutboxBudget.Limit) return false;
         holders.Sort((a, b) => b.Bytes.CompareTo(a.Bytes));
         foreach (var (session, bytes) in holders)
         {
-            if (live <= _options.OutboxTotalBytes) break;
-            _log.LogWarning("Outboxes hold {Live} bytes, over OutboxTotalBytes={Budget}: cutting #{Id} ({Nick}), which holds {Bytes}",
-                live, _options.OutboxTotalBytes, session.Id, session.Nick ?? "unregistered", bytes);
+            if (live <= OutboxBudget.Limit) break;
+            _log.LogWarning("Outboxes hold {Live} bytes, over the outbox budget {Budget}: cutting #{Id} ({Nick}), which holds {Bytes}",
+                live, OutboxBudget.Limit, session.Id, session.Nick ?? "unregistered", bytes);
             session.CutOverBudget(bytes);
             live -= bytes;
         }

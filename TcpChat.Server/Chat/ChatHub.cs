@@ -41,8 +41,18 @@ internal sealed partial class ChatHub : IDisposable
         AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
         _clock = clock;
         _log = log;
-        OutboxBudget = new OutboxBudget(_options.OutboxTotalBytes, OverBudget);
-        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes) { ConnectionCapacity = _options.MaxConnections };
+        long gcAvailable = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long budget = OutboxBudget.EffectiveLimit(_options.OutboxTotalBytes, _options.OutboxBytes, gcAvailable);
+        if (budget < _options.OutboxTotalBytes)
+            _log.LogWarning("OutboxTotalBytes is {Configured} but the runtime may use {Available} bytes in all: outboxes " +
+                "together hold at most {Budget} (a quarter of it); raise the memory limit or lower --outbox-total-bytes",
+                _options.OutboxTotalBytes, gcAvailable, budget);
+        OutboxBudget = new OutboxBudget(budget, OverBudget);
+        Metrics = new ChatMetrics(() => _sessions.Count, () => _rooms.Count, Outboxes)
+        {
+            ConnectionCapacity = _options.MaxConnections,
+            OutboxBudgetBytes = budget,
+        };
         var o = _options;
         Hello = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Hello, ProtocolDefaults.Version, o.ServerName,
             $"max_line={o.MaxLine}", $"max_payload={o.MaxPayload}", $"ping={o.PingSeconds}", $"history={history.Options.MaxPage}", $"names={o.NamesPage}"));
@@ -420,7 +430,7 @@ internal sealed partial class ChatHub : IDisposable
             if (!session.IsClosing) queued += session.OutboxBytes;
         }
         AnnounceCounts();
-        if (queued > _options.OutboxTotalBytes) OverBudget();
+        if (queued > OutboxBudget.Limit) OverBudget();
     }
 
     /// <summary>Who hears of a rename: the members of the session's rooms, but of its big rooms (they see no renames).</summary>

@@ -39,6 +39,7 @@ internal sealed class ChatMetrics : IDisposable
         BudgetCuts = new Tally(_meter.CreateCounter<long>("tcpchat.outbox_budget_cuts", description: "slow consumers cut because all outboxes together passed Chat:OutboxTotalBytes"));
         AcceptErrors = new Tally(_meter.CreateCounter<long>("tcpchat.accept_errors", description: "failed accepts (out of descriptors or buffers), each followed by a back-off"));
         _meter.CreateObservableGauge("tcpchat.connections.capacity", () => ConnectionCapacity, description: "connections the server will hold: MaxConnections, or less if the open-file limit is lower");
+        _meter.CreateObservableGauge("tcpchat.outbox.budget_bytes", () => OutboxBudgetBytes, description: "bytes all outboxes together may hold: Chat:OutboxTotalBytes, or a quarter of the runtime's memory if that is less");
     }
 
     public Tally ConnectionsTotal { get; }
@@ -55,6 +56,9 @@ internal sealed class ChatMetrics : IDisposable
 
     /// <summary>Connections the server will hold: MaxConnections, or what the open-file limit leaves room for.</summary>
     public long ConnectionCapacity { get; set; }
+
+    /// <summary>Bytes all outboxes together may hold: Chat:OutboxTotalBytes, or less where the runtime may use less memory.</summary>
+    public long OutboxBudgetBytes { get; set; }
 
     /// <summary>
     /// <c>name value</c> lines, for <c>STATS</c>: <c>echo STATS | nc localhost 7777</c>; <paramref name="more"/> after
@@ -95,6 +99,7 @@ internal sealed class ChatMetrics : IDisposable
             ("memory_trims", MemoryTrims.Total),
             ("accept_errors", AcceptErrors.Total),
             ("connection_capacity", ConnectionCapacity),
+            ("outbox_budget_bytes", OutboxBudgetBytes),
         };
     }
 

@@ -14,6 +14,16 @@ internal sealed class OutboxBudget(long limit, Action overBudget)
 
     public long Limit => limit;
 
+    /// <summary>
+    /// The budget the server keeps: the configured one, but at most a quarter of the memory the GC may use (a
+    /// container's memory limit, DOTNET_GCHeapHardLimit, or the machine's memory), and never less than one
+    /// outbox. A budget past what the process may hold would let a hostile load run it out of memory before any
+    /// slow consumer is cut; the rest of the memory is for everything else (sessions, rooms, the history cache).
+    /// </summary>
+    /// <param name="gcAvailable">GCMemoryInfo.TotalAvailableMemoryBytes; 0 or less when unknown (then the configured one).</param>
+    public static long EffectiveLimit(long configured, int perConnection, long gcAvailable) =>
+        gcAvailable <= 0 ? configured : Math.Min(configured, Math.Max(perConnection, gcAvailable / 4));
+
     public long Total => Interlocked.Read(ref _total);
 
     public void Charge(long bytes)

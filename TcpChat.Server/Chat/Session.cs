@@ -173,7 +173,7 @@ internal sealed class Session : IHistoryClient
     {
         if (IsClosing) return;
         Close(ErrorCode.SlowConsumer, FormattableString.Invariant(
-                $"the server's outboxes passed {_options.OutboxTotalBytes} bytes and this one held {held}: reading too slowly"),
+                $"the server's outboxes passed {_hub.OutboxBudget.Limit} bytes and this one held {held}: reading too slowly"),
             "slow consumer", dropBacklog: true);
         _output.CancelPendingFlush();
         // Counted once it is closing, so that whoever sees the count sees the connection closing too.

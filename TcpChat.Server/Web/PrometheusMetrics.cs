@@ -13,7 +13,7 @@ internal sealed class PrometheusMetrics
     private static readonly HashSet<string> Levels =
     [
         "uptime_seconds", "connections", "rooms", "outbox_bytes", "outbox_max_bytes", "managed_memory_bytes",
-        "managed_committed_bytes", "rss_bytes", "thread_pool_threads", "connection_capacity",
+        "managed_committed_bytes", "rss_bytes", "thread_pool_threads", "connection_capacity", "outbox_budget_bytes",
     ];
 
     private readonly ChatHub _hub;

@@ -29,6 +29,7 @@ public sealed class DescriptorLimitTests
             var connecting = Enumerable.Range(0, 600).Select(_ => TestClient.ConnectAsync(server.Port)).ToList();
             // Mid-flood, the registered users join a room and talk.
             alice.Send("JOIN #mid\n");
+            await alice.ExpectAsync("NAMES #mid"); // in first, so that bob's join reaches alice as a JOIN notice
             bob.Send("JOIN #mid\n");
             await alice.ExpectAsync("JOIN #mid bob");
             alice.Send("SEND #mid :still here, João?\n");

@@ -103,8 +103,10 @@ public sealed class TlsTests : IDisposable
         await using var server = await InProcessServer.StartAsync(TlsFlags("--tls", "--tls-handshake-seconds", "2",
             "--registration-timeout", "600", "--ping", "600"));
         using var stalled = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await stalled.ConnectAsync("127.0.0.1", server.Port);
+        // The clock starts before the connect: the server's deadline starts at its accept, which may run before this
+        // test's code resumes after ConnectAsync on a loaded machine (then the cut looked early).
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        await stalled.ConnectAsync("127.0.0.1", server.Port);
         if (sent.Length > 0) await stalled.SendAsync(sent);
 
         var buffer = new byte[4096];
