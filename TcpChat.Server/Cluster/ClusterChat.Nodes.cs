@@ -125,8 +125,6 @@ internal sealed partial class ClusterChat
             nicks = _rooms.Values.SelectMany(r => r.Members)
                 .Where(m => m.Node == node && (keep is null || !keep(m.SessionId)))
                 .Select(m => m.Nick).DistinctBy(TextRules.Key).ToList();
-        foreach (string nick in nicks)
-            await _engine.PublishAsync(Subjects.Quit, new ClusterEvent(ClusterEvent.Quit, [nick, node], Encoding.UTF8.GetBytes(reason)));
         foreach (var bucket in new[] { _engine.Members, _engine.Nicks })
         {
             await foreach (string key in KeysAsync(bucket))
@@ -139,6 +137,9 @@ internal sealed partial class ClusterChat
                 await _engine.Call(c => bucket.DeleteAsync(key, new NATS.Client.KeyValueStore.NatsKVDeleteOpts { Revision = entry.Value.Revision }, cancellationToken: c));
             }
         }
+        // The keys first: whoever sees the QUIT finds the nick free.
+        foreach (string nick in nicks)
+            await _engine.PublishAsync(Subjects.Quit, new ClusterEvent(ClusterEvent.Quit, [nick, node], Encoding.UTF8.GetBytes(reason)));
     }
 
     public string StatsText()
