@@ -84,13 +84,18 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_disposed) return;
         await _stopping.CancelAsync();
         try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken); }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException) { }
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         _stopping.Cancel();
         await _engine.DisposeAsync();
         _stopping.Dispose();
