@@ -30,7 +30,10 @@ internal sealed partial class ClusterChat
                     DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
                     OptStartSeq = from,
                 }, stop);
-                await foreach (var msg in consumer.ConsumeAsync<byte[]>(cancellationToken: stop))
+                // Short pulls with frequent heartbeats: when the server holding the pull dies (a stream leader, say), the
+                // library notices within two heartbeats and pulls again elsewhere, instead of waiting out a 30 s pull.
+                var pulls = new NatsJSConsumeOpts { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(5), IdleHeartbeat = TimeSpan.FromSeconds(1) };
+                await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: pulls, cancellationToken: stop))
                 {
                     if (msg.Metadata is not { } meta) continue;
                     ulong seq = meta.Sequence.Stream;
@@ -51,7 +54,7 @@ internal sealed partial class ClusterChat
             {
                 // The engine went away for longer than the ordered consumer's resets: start again where it stopped.
                 _engine.Failed($"consumer: {e.Message}");
-                _log.LogDebug(e, "Cluster consumer stopped; starting again");
+                _log.LogWarning("Cluster consumer stopped ({Reason}); starting again from {Seq}", e.Message, Volatile.Read(ref _applied) + 1);
                 try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
                 catch (OperationCanceledException) { return; }
             }

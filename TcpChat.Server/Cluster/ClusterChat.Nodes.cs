@@ -21,6 +21,7 @@ internal sealed partial class ClusterChat
     private readonly HashSet<string> _handled = new();
     private volatile bool _cutOff;
     private volatile bool _dirty;
+    private bool _blind;
     private long _downSince = -1;
     private int _liveNodes;
 
@@ -60,7 +61,11 @@ internal sealed partial class ClusterChat
             if (!_cutOff && now - _downSince > _options.EngineTimeoutSeconds * 1000) CutOff(now - _downSince);
             return;
         }
-        _downSince = -1;
+        if (_downSince >= 0)
+        {
+            _downSince = -1;
+            _blind = true;
+        }
         if (_cutOff || _dirty)
         {
             _dirty = false;
@@ -68,7 +73,21 @@ internal sealed partial class ClusterChat
             if (_cutOff) _log.LogInformation("Cluster engine back: this node takes users again");
             _cutOff = false;
         }
-        await _engine.Call(c => _engine.Nodes.PutAsync(NodeName, now.ToString(CultureInfo.InvariantCulture), cancellationToken: c));
+        try
+        {
+            await _engine.Call(c => _engine.Nodes.PutAsync(NodeName, now.ToString(CultureInfo.InvariantCulture), cancellationToken: c));
+        }
+        catch (ClusterUnavailableException)
+        {
+            _blind = true; // connected but the engine does not answer (an election, say): nobody else can beat either
+            throw;
+        }
+        if (_blind)
+        {
+            // Back from an outage or a stall: the others could not beat meanwhile, so each gets a fresh timeout from now.
+            foreach (string node in _seen.Keys.ToList()) _seen[node] = (_seen[node].Revision, now);
+            _blind = false;
+        }
         await foreach (string node in KeysAsync(_engine.Nodes))
         {
             var entry = await _engine.Call(c => _engine.Nodes.TryGetEntryAsync<string>(node, cancellationToken: c));

@@ -39,6 +39,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
     private readonly object _gate = new();
     private readonly Dictionary<string, ClusterRoom> _rooms = new();
     private ulong _applied;
+    private volatile bool _ready;
 
     public ClusterChat(IOptions<ClusterOptions> options, IOptions<HistoryOptions> history, IOptions<ChatOptions> chat,
         ChatHub hub, AccountBook accounts, ILogger<ClusterChat> log)
@@ -50,6 +51,9 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
         _accounts = accounts;
         _log = log;
         _engine = new ClusterEngine(_options, _history, log);
+        // In cluster mode from the start: a session that comes before the engine is ready is refused (ERR UNAVAILABLE),
+        // never served as if this were a server on its own.
+        _hub.UseCluster(this);
         _engine.ConnectionChanged += up =>
         {
             if (up) _log.LogInformation("Cluster engine connected");
@@ -74,7 +78,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
             throw new InvalidOperationException($"cluster engine {_options.Nats} cannot be used: {e.Message}", e);
         }
         _accounts.Store = SaveAccountAsync;
-        _hub.UseCluster(this);
+        _ready = true;
         _loops.Add(Task.Run(() => ConsumeAsync(_stopping.Token)));
         _loops.Add(Task.Run(() => WatchAccountsAsync(_stopping.Token)));
         _loops.Add(Task.Run(() => HeartbeatAsync(_stopping.Token)));
@@ -111,6 +115,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
 
     public async Task<bool> ClaimNickAsync(Session session, string key, string nick)
     {
+        if (!_ready) throw new ClusterUnavailableException("this node is still joining the cluster");
         if (_cutOff) throw new ClusterUnavailableException("this node is rejoining the cluster engine");
         State(session);
         var result = await _engine.Call(c => _engine.Nicks.TryCreateAsync(Subjects.Token(key), NickValue(nick, session), cancellationToken: c));

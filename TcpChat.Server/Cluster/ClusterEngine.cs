@@ -18,6 +18,8 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
     private NatsConnection? _connection;
     private NatsJSContext? _js;
     private INatsJSStream? _stream;
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..12];
+    private long _published;
     private long _pending;
     private long _errors;
     private string _lastError = "none";
@@ -86,7 +88,10 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.PublishTimeoutSeconds));
-            var ack = await JetStream.PublishAsync(subject, message.Encode(), cancellationToken: timeout.Token);
+            // A message id makes the library's retries (and the engine's own, across a leader change) store it once.
+            var ack = await JetStream.PublishAsync(subject, message.Encode(),
+                opts: new NatsJSPubOpts { MsgId = $"{options.NodeName}-{_runId}-{Interlocked.Increment(ref _published)}" },
+                cancellationToken: timeout.Token);
             ack.EnsureSuccess();
             return ack.Seq;
         }

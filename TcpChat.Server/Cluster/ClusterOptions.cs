@@ -25,8 +25,12 @@ public sealed partial class ClusterOptions
     /// <summary>A node not heard of for this long is lost: its users QUIT with "node lost" and their nicks are free.</summary>
     public double NodeTimeoutSeconds { get; set; } = 5;
 
-    /// <summary>This node cut off from the engine for this long closes its sessions (ERR SHUTDOWN), so that users reconnect elsewhere.</summary>
-    public double EngineTimeoutSeconds { get; set; } = 15;
+    /// <summary>
+    /// This node cut off from the engine for this long closes its sessions (ERR SHUTDOWN), so that users reconnect
+    /// elsewhere. As long as <see cref="NodeTimeoutSeconds"/> by default: by the time the other nodes have dropped this
+    /// node's users, it has closed them.
+    /// </summary>
+    public double EngineTimeoutSeconds { get; set; } = 5;
 
     /// <summary>How long a publish may wait for the engine's acknowledgement before the sender gets ERR UNAVAILABLE.</summary>
     public double PublishTimeoutSeconds { get; set; } = 5;

@@ -6,9 +6,13 @@ namespace TcpChat.Tests.Cluster;
 public static class ClusterNode
 {
     /// <summary>A node named <paramref name="name"/> on <paramref name="engine"/>, once it has joined the cluster.</summary>
-    public static async Task<ServerProcess> StartAsync(NatsServer engine, string name, params string[] args)
+    public static Task<ServerProcess> StartAsync(NatsServer engine, string name, params string[] args) =>
+        StartAsync(engine.Url, name, args);
+
+    /// <summary>A node on the engine at <paramref name="urls"/> (comma-separated), once it has joined the cluster.</summary>
+    public static async Task<ServerProcess> StartAsync(string urls, string name, params string[] args)
     {
-        var node = await ServerProcess.StartAsync(["--cluster", engine.Url, "--node-name", name, .. args]);
+        var node = await ServerProcess.StartAsync(["--cluster", urls, "--node-name", name, .. args]);
         try
         {
             await node.WaitForLogAsync($"Cluster node {name} ready");

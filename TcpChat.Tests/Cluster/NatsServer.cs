@@ -13,9 +13,21 @@ public sealed partial class NatsServer : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly List<string> _log = new();
+    private readonly string[] _clusterArgs;
     private Process? _process;
 
-    private NatsServer(string directory) => _directory = directory;
+    private NatsServer(string directory, string name = "", string[]? clusterArgs = null)
+    {
+        _directory = directory;
+        Name = name;
+        _clusterArgs = clusterArgs ?? [];
+    }
+
+    /// <summary>The server's name in a cluster (<c>-n</c>): what the stream's leader is called by.</summary>
+    public string Name { get; }
+
+    /// <summary>The port other servers of its cluster route to; 0 outside a cluster.</summary>
+    public int RoutePort { get; private set; }
 
     public int Port { get; private set; }
 
@@ -39,6 +51,52 @@ public sealed partial class NatsServer : IAsyncDisposable
             throw;
         }
         return server;
+    }
+
+    /// <summary>
+    /// A JetStream cluster of <paramref name="count"/> servers, s1 to sN, each picking its own client and route ports.
+    /// JetStream in a cluster needs a route to be configured, and s1 cannot know the others' ports before they start,
+    /// so s1 is given a route nobody listens on (port 1 of loopback: refused, harmlessly retried) and the others route to
+    /// s1; the servers then tell each other about the rest (gossip). Returns once JetStream has elected its meta leader.
+    /// </summary>
+    public static async Task<NatsServer[]> StartClusterAsync(int count)
+    {
+        var servers = new List<NatsServer>();
+        try
+        {
+            for (int i = 1; i <= count; i++)
+            {
+                string route = i == 1 ? "nats://127.0.0.1:1" : $"nats://127.0.0.1:{servers[0].RoutePort}";
+                var server = new NatsServer(Directory.CreateTempSubdirectory("tcpchat-nats-").FullName, $"s{i}",
+                    ["-n", $"s{i}", "--cluster_name", "tcpchat", "--cluster", "nats://127.0.0.1:-1", "--routes", route]);
+                servers.Add(server);
+                server.Port = await server.LaunchAsync("-1");
+                for (var wait = Stopwatch.StartNew(); server.RoutePort == 0; await Task.Delay(20))
+                    if (wait.Elapsed > TimeSpan.FromSeconds(30)) throw new InvalidOperationException("no route port:\n" + server.Log);
+            }
+            // Ready when a stream with a copy on every server can be made (the servers' logs do not say it reliably).
+            await using var connection = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = servers[0].Url });
+            var js = new NATS.Client.JetStream.NatsJSContext(connection);
+            for (var clock = Stopwatch.StartNew(); ; await Task.Delay(100))
+            {
+                try
+                {
+                    await js.CreateStreamAsync(new NATS.Client.JetStream.Models.StreamConfig("PROBE", ["probe.>"]) { NumReplicas = count });
+                    await js.DeleteStreamAsync("PROBE");
+                    break;
+                }
+                catch (Exception e) when (e is NATS.Client.Core.NatsException or TimeoutException && clock.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    // not formed yet
+                }
+            }
+        }
+        catch
+        {
+            foreach (var server in servers) await server.DisposeAsync();
+            throw;
+        }
+        return [.. servers];
     }
 
     /// <summary>kill -9: the engine gone at once, as when its machine dies.</summary>
@@ -65,7 +123,7 @@ public sealed partial class NatsServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in (string[])["-js", "-sd", _directory, "-a", "127.0.0.1", "-p", port]) info.ArgumentList.Add(a);
+        foreach (string a in (string[])["-js", "-sd", _directory, "-a", "127.0.0.1", "-p", port, .. _clusterArgs]) info.ArgumentList.Add(a);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Process process;
         try
@@ -82,6 +140,7 @@ public sealed partial class NatsServer : IAsyncDisposable
             if (e.Data is null) return;
             lock (_log) _log.Add(e.Data);
             if (ListeningLine().Match(e.Data) is { Success: true } m) listening.TrySetResult(int.Parse(m.Groups[1].Value));
+            if (RouteLine().Match(e.Data) is { Success: true } r) RoutePort = int.Parse(r.Groups[1].Value);
         };
         process.OutputDataReceived += onLine;
         process.ErrorDataReceived += onLine;
@@ -105,4 +164,7 @@ public sealed partial class NatsServer : IAsyncDisposable
 
     [GeneratedRegex(@"Listening for client connections on [^\s]*:(\d+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"Listening for route connections on [^\s]*:(\d+)")]
+    private static partial Regex RouteLine();
 }
