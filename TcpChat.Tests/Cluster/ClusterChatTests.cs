@@ -11,42 +11,63 @@ namespace TcpChat.Tests.Cluster;
 public sealed class ClusterChatTests
 {
     [Fact]
-    public async Task RoomMessagesCrossNodesInOneOrderForEveryMember()
+    public async Task TwentySendersOnThreeNodesAreSeenInOneOrderByEveryMember()
     {
         await using var engine = await NatsServer.StartAsync();
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
-        await using var joão = await UserAsync(a, "João");
-        await using var 美咲 = await UserAsync(b, "美咲");
-        await using var carol = await UserAsync(a, "carol");
-        foreach (var user in new[] { joão, 美咲, carol })
+        await using var c = await StartAsync(engine, "c");
+        var nodes = new[] { a, b, c };
+        string[] nicks = [.. Enumerable.Range(0, 20).Select(i => (i % 4) switch { 0 => $"João{i}", 1 => $"美咲{i}", 2 => $"Conceição{i}", _ => $"bob{i}" })];
+        var users = new List<TestClient>();
+        try
         {
-            user.Send("JOIN #café\n");
-            await user.ExpectAsync("HISTORY #café");
-        }
-        foreach (var user in new[] { joão, 美咲 }) await user.ExpectAsync("JOIN #café carol");
+            for (int i = 0; i < nicks.Length; i++)
+            {
+                var user = await UserAsync(nodes[i % 3], nicks[i]);
+                users.Add(user);
+                user.Send("JOIN #café\n");
+                await user.ExpectAsync("HISTORY #café");
+            }
+            foreach (var user in users.SkipLast(1)) await user.ExpectAsync($"JOIN #café {nicks[^1]}"); // the last one saw it before its HISTORY
 
-        // Two senders on two nodes at once: every member, on either node, sees the same messages in the same order.
-        const int each = 20;
-        for (int i = 0; i < each; i++)
-        {
-            joão.Send($"SEND #café :olá {i}\n");
-            美咲.Send($"SEND #café :こんにちは {i}\n");
+            // Twenty senders on three nodes at once: every member, on every node, sees the same messages in one order.
+            const int each = 5;
+            for (int n = 0; n < each; n++)
+                for (int i = 0; i < users.Count; i++)
+                    users[i].Send($"SEND #café :{nicks[i]} olá {n}\n");
+            int total = each * users.Count;
+            foreach (var user in users)
+                while (Messages(user, "#café").Count < total)
+                    await user.ExpectAsync(f => f.Verb == Verb.Msg, $"the {total} messages", TimeSpan.FromSeconds(60));
+            var order = Messages(users[0], "#café");
+            Assert.Equal(total, order.Count);
+            foreach (var user in users) Assert.Equal(order, Messages(user, "#café"));
+            // Each sender's own messages keep its order, and ids (the stream's sequence) strictly increase.
+            for (int i = 0; i < users.Count; i++)
+                Assert.Equal(Enumerable.Range(0, each).Select(n => $"{nicks[i]} olá {n}"),
+                    order.Where(m => m.Split(' ')[1] == nicks[i]).Select(m => m.Split(' ', 3)[2]));
+            var ids = order.Select(m => long.Parse(m.Split(' ')[0])).ToList();
+            Assert.Equal(ids.Order(), ids);
+            Assert.Equal(ids.Count, ids.Distinct().Count());
+
+            // HISTORY pages the same from every node.
+            var pages = new List<string>();
+            foreach (var user in new[] { users[0], users[1], users[2] })
+            {
+                user.Send($"HISTORY #café before={ids[^10]} limit=7\n");
+                await user.ExpectAsync("HISTORY #café 7");
+                var page = new List<string>();
+                for (int k = 0; k < 7; k++) page.Add((await user.ExpectAsync("MSG #café")).ToString());
+                pages.Add(string.Join('\n', page));
+            }
+            Assert.Equal(pages[0], pages[1]);
+            Assert.Equal(pages[0], pages[2]);
         }
-        foreach (var user in new[] { joão, 美咲, carol })
+        finally
         {
-            while (Messages(user, "#café").Count < 2 * each)
-                await user.ExpectAsync(f => f.Verb == Verb.Msg, "the 40 messages", TimeSpan.FromSeconds(60));
+            foreach (var user in users) await user.DisposeAsync();
         }
-        var order = Messages(joão, "#café");
-        Assert.Equal(2 * each, order.Count);
-        Assert.Equal(order, Messages(美咲, "#café"));
-        Assert.Equal(order, Messages(carol, "#café"));
-        // Each sender's own messages keep its order, and ids (the stream's sequence) strictly increase.
-        Assert.Equal(Enumerable.Range(0, each).Select(i => $"olá {i}"), order.Where(m => m.Contains(" João ")).Select(m => m.Split(' ', 3)[2]));
-        var ids = order.Select(m => long.Parse(m.Split(' ')[0])).ToList();
-        Assert.Equal(ids.Order(), ids);
-        Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
     [Fact]
