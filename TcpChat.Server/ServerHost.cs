@@ -126,7 +126,8 @@ public static class ServerHost
         {
             var history = sp.GetRequiredService<IOptions<HistoryOptions>>().Value;
             // In cluster mode the engine is the store: no database on the node (the memory store stays empty).
-            return history.Enabled && !cluster ? SqliteMessageStore.Open(history.ResolvedDataDirectory()) : new MemoryMessageStore();
+            if (cluster) return new MemoryMessageStore { Description = "the cluster engine (--cluster): none on this node" };
+            return history.Enabled ? SqliteMessageStore.Open(history.ResolvedDataDirectory()) : new MemoryMessageStore();
         });
         // Started before the listener and stopped after it, so what sessions queue is stored and answered.
         builder.Services.AddSingleton<MessageLog>();

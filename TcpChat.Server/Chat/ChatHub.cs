@@ -429,13 +429,14 @@ internal sealed partial class ChatHub : IDisposable
     public void Disconnect(Session session, string reason)
     {
         _sessions.TryRemove(session, out _);
-        if (session.Nick is null) return;
         if (_cluster is not null)
         {
-            _nicks.TryRemove(new(session.NickKey!, session));
+            // Even without a nick: a claim may be on its way to the engine.
+            if (session.NickKey is { } key) _nicks.TryRemove(new(key, session));
             _cluster.Disconnect(session, reason);
             return;
         }
+        if (session.Nick is null) return;
         var peers = new HashSet<Session>();
         foreach (var room in session.Rooms.Values)
         {

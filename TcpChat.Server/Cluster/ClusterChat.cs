@@ -34,6 +34,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
     private readonly ConcurrentDictionary<long, Session> _locals = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly System.Diagnostics.Metrics.Meter _meter;
 
     /// <summary>Guards <see cref="_rooms"/> and <see cref="_applied"/>: the state the stream builds.</summary>
     private readonly object _gate = new();
@@ -51,6 +52,13 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
         _accounts = accounts;
         _log = log;
         _engine = new ClusterEngine(_options, _history, log);
+        // The engine's state on the server's meter, beside the chat's counters (ChatMetrics).
+        _meter = new System.Diagnostics.Metrics.Meter(ChatMetrics.MeterName);
+        _meter.CreateObservableGauge("tcpchat.cluster.engine_connected", () => _engine.Connected ? 1 : 0, description: "1 while this node is connected to the cluster engine");
+        _meter.CreateObservableGauge("tcpchat.cluster.pending_publishes", () => _engine.Pending, description: "events sent to the engine and not acknowledged yet");
+        _meter.CreateObservableGauge("tcpchat.cluster.nodes_seen", () => _liveNodes, description: "live nodes, this one included");
+        _meter.CreateObservableGauge("tcpchat.cluster.engine_errors", () => _engine.Errors, description: "engine operations that failed");
+        _meter.CreateObservableGauge("tcpchat.cluster.cut_off", () => _cutOff ? 1 : 0, description: "1 while this node has closed its sessions for want of the engine");
         // In cluster mode from the start: a session that comes before the engine is ready is refused (ERR UNAVAILABLE),
         // never served as if this were a server on its own.
         _hub.UseCluster(this);
@@ -101,6 +109,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
         if (_disposed) return;
         _disposed = true;
         _stopping.Cancel();
+        _meter.Dispose();
         await _engine.DisposeAsync();
         _stopping.Dispose();
     }
@@ -379,13 +388,14 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
     /// <summary>The session ended: QUIT to whoever shared a room with it, on every node; its keys and nick freed.</summary>
     public void Disconnect(Session session, string reason)
     {
-        if (!_sessions.TryRemove(session, out var state))
+        if (!_sessions.TryRemove(session, out var state)) return; // never asked the cluster for anything
+        if (session.Nick is not { } nick || session.NickKey is not { } nickKey)
         {
+            // Left before its nick took effect: a claim it made (or is making) is cleared by the next heartbeat.
             _locals.TryRemove(session.Id, out _);
-            if (session.NickKey is { } held) ReleaseNick(held);
+            _dirty = true;
             return;
         }
-        string nick = session.Nick!, nickKey = session.NickKey!;
         string[] rooms;
         lock (state.Rooms) rooms = [.. state.Rooms.Keys];
         state.Then(async () =>
