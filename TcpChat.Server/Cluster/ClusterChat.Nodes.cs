@@ -19,6 +19,7 @@ internal sealed partial class ClusterChat
     /// <summary>Node name: the revision of its heartbeat last seen, and when it last changed (Environment.TickCount64).</summary>
     private readonly Dictionary<string, (ulong Revision, long ChangedAt)> _seen = new();
     private readonly HashSet<string> _handled = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ulong> _beats = new();
     private volatile bool _cutOff;
     private volatile bool _dirty;
     private bool _blind;
@@ -50,6 +51,35 @@ internal sealed partial class ClusterChat
     {
         try { return await timer.WaitForNextTickAsync(stop); }
         catch (OperationCanceledException) { return false; }
+    }
+
+    /// <summary>
+    /// Keeps <see cref="_beats"/>: the last revision of every node's heartbeat key, from one watch of the bucket (a
+    /// long-lived consumer, rather than listing the keys, which makes the engine create a consumer at every beat).
+    /// </summary>
+    private async Task WatchNodesAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in _engine.Nodes.WatchAsync<string>(cancellationToken: stop))
+                {
+                    if (entry.Operation == NATS.Client.KeyValueStore.NatsKVOperation.Put) _beats[entry.Key] = entry.Revision;
+                    else _beats.TryRemove(entry.Key, out _);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogDebug(e, "Node watch stopped; starting again");
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
     }
 
     private async Task BeatAsync()
@@ -88,13 +118,11 @@ internal sealed partial class ClusterChat
             foreach (string node in _seen.Keys.ToList()) _seen[node] = (_seen[node].Revision, now);
             _blind = false;
         }
-        await foreach (string node in KeysAsync(_engine.Nodes))
+        foreach (var (node, revision) in _beats)
         {
-            var entry = await _engine.Call(c => _engine.Nodes.TryGetEntryAsync<string>(node, cancellationToken: c));
-            if (!entry.Success) continue;
-            if (!_seen.TryGetValue(node, out var seen) || seen.Revision != entry.Value.Revision)
+            if (!_seen.TryGetValue(node, out var seen) || seen.Revision != revision)
             {
-                _seen[node] = (entry.Value.Revision, now);
+                _seen[node] = (revision, now);
                 _handled.Remove(node); // alive (again)
             }
         }

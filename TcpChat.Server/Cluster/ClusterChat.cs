@@ -89,6 +89,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
         _ready = true;
         _loops.Add(Task.Run(() => ConsumeAsync(_stopping.Token)));
         _loops.Add(Task.Run(() => WatchAccountsAsync(_stopping.Token)));
+        _loops.Add(Task.Run(() => WatchNodesAsync(_stopping.Token)));
         _loops.Add(Task.Run(() => HeartbeatAsync(_stopping.Token)));
         _dirty = true; // entries left by this node's previous run are cleared on the first beat
         _log.LogInformation("Cluster node {Node} ready", NodeName);
