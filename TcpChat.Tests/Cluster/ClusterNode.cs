@@ -15,7 +15,7 @@ public static class ClusterNode
         var node = await ServerProcess.StartAsync(["--cluster", urls, "--node-name", name, .. args]);
         try
         {
-            await node.WaitForLogAsync($"Cluster node {name} ready");
+            await node.WaitForLogAsync($"Cluster node {name} ready", TimeSpan.FromSeconds(90)); // a 3-replica stream takes a while on a busy machine
         }
         catch
         {
