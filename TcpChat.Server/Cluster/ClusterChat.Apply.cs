@@ -278,6 +278,4 @@ internal sealed partial class ClusterChat
         try { return System.Text.Json.JsonSerializer.Deserialize<Security.Account>(json); }
         catch (System.Text.Json.JsonException) { return null; }
     }
-
-    private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 }
