@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of TcpChat: protocol and server tests over real sockets, the netcat scripts against the real
-# server binary, the tmux-driven tests of the terminal client, and the web page in headless Chromium. Installs what the
+# server binary, the tmux-driven tests of the terminal client, the web page in headless Chromium, and cluster nodes on
+# real nats-server processes. Installs what the
 # tests need when missing.
 # Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
@@ -16,6 +17,8 @@ dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)     # the client's end-to-end test over SSH
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+# The cluster tests (TcpChat.Tests/Cluster/) start real nats-server processes with JetStream.
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -27,6 +27,7 @@ public enum ErrorCode
     NickRegistered,
     BadPassword,
     NeedPass,
+    Unavailable,
 }
 
 public static class ErrorCodes
@@ -37,6 +38,7 @@ public static class ErrorCodes
         "NOT_IN_ROOM", "NO_SUCH_NICK", "BAD_TEXT", "TOO_MANY_ROOMS", "RATE_LIMITED", "SLOW_CONSUMER",
         "TIMEOUT", "SHUTDOWN", "SERVER_FULL", "STORE_FAILED", "NOT_ALLOWED", "TLS_REQUIRED",
         "NOT_TCPCHAT", "TOO_MANY_CONNECTIONS", "NICK_REGISTERED", "BAD_PASSWORD", "NEED_PASS",
+        "UNAVAILABLE",
     ];
 
     /// <summary>The code as written on the wire, e.g. <c>NICK_IN_USE</c>.</summary>

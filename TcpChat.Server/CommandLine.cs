@@ -14,6 +14,7 @@ internal static class CommandLine
         [ChatOptions.Section] = typeof(ChatOptions),
         [History.HistoryOptions.Section] = typeof(History.HistoryOptions),
         [Security.SecurityOptions.Section] = typeof(Security.SecurityOptions),
+        [Cluster.ClusterOptions.Section] = typeof(Cluster.ClusterOptions),
     };
 
     /// <summary>One line naming what is wrong with <paramref name="args"/> (and the nearest known flag), or null.</summary>

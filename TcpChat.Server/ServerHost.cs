@@ -67,6 +67,11 @@ public static class ServerHost
         ["--web-allowed-origins"] = ("Web:AllowedOrigins", "pages that may open the WebSocket: self, any, or origins such as https://chat.example.org (comma-separated)"),
         ["--web-trusted-proxies"] = ("Web:TrustedProxies", "reverse proxies whose X-Forwarded-For/-Proto are believed: addresses, networks (comma-separated)"),
         ["--web-ping"] = ("Web:PingSeconds", "seconds between WebSocket pings; a browser that does not answer within as long is cut"),
+        ["--cluster"] = ("Cluster:Nats", "run as a node of a cluster on NATS JetStream: nats://host:port URLs, comma-separated; empty: one server with SQLite"),
+        ["--node-name"] = ("Cluster:NodeName", "this node's name in the cluster, unique: letters, digits, - and _"),
+        ["--cluster-replicas"] = ("Cluster:Replicas", "copies the engine keeps of the stream and buckets: 1, or 3 on a 3-server NATS cluster"),
+        ["--node-timeout"] = ("Cluster:NodeTimeoutSeconds", "a node not heard of this long is lost: its users QUIT with 'node lost'"),
+        ["--engine-timeout"] = ("Cluster:EngineTimeoutSeconds", "seconds cut off from the engine before this node closes its sessions (ERR SHUTDOWN)"),
     };
 
     /// <summary>A switch: the main port speaks TLS.</summary>
@@ -112,18 +117,28 @@ public static class ServerHost
         builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section));
         builder.Services.AddOptions<SecurityOptions>().Bind(builder.Configuration.GetSection(SecurityOptions.Section));
         builder.Services.AddOptions<WebOptions>().Bind(builder.Configuration.GetSection(WebOptions.Section));
+        builder.Services.AddOptions<Cluster.ClusterOptions>().Bind(builder.Configuration.GetSection(Cluster.ClusterOptions.Section));
+        bool cluster = !string.IsNullOrWhiteSpace(builder.Configuration[Cluster.ClusterOptions.Section + ":Nats"]);
         builder.Services.AddSingleton<ConnectionGuard>();
         builder.Services.AddSingleton<AccountBook>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IMessageStore>(sp =>
         {
             var history = sp.GetRequiredService<IOptions<HistoryOptions>>().Value;
+            // In cluster mode the engine is the store: no database on the node (the memory store stays empty).
+            if (cluster) return new MemoryMessageStore { Description = "the cluster engine (--cluster): none on this node" };
             return history.Enabled ? SqliteMessageStore.Open(history.ResolvedDataDirectory()) : new MemoryMessageStore();
         });
         // Started before the listener and stopped after it, so what sessions queue is stored and answered.
         builder.Services.AddSingleton<MessageLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessageLog>());
         builder.Services.AddSingleton<ChatHub>();
+        if (cluster)
+        {
+            // Connected to the engine, with the rooms loaded, before the web port and the listener take anyone.
+            builder.Services.AddSingleton<Cluster.ClusterChat>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Cluster.ClusterChat>());
+        }
         builder.Services.AddSingleton<ChatListener>();
         // The web port starts before the listener and stops after it: the listener's shutdown says BYE to its sessions.
         builder.Services.AddSingleton<WebServer>();
@@ -162,6 +177,7 @@ public static class ServerHost
             .. host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value.Validate(),
             .. host.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.Validate(),
             .. host.Services.GetRequiredService<IOptions<WebOptions>>().Value.Validate(),
+            .. host.Services.GetRequiredService<IOptions<Cluster.ClusterOptions>>().Value.Validate(),
         ];
 
     /// <summary>The TLS port's endpoint of a started host, when it has one.</summary>
@@ -275,11 +291,11 @@ public static class ServerHost
 
     private static void PrintHelp()
     {
-        object[] defaults = [new ChatOptions(), new HistoryOptions(), new SecurityOptions(), new WebOptions()];
+        object[] defaults = [new ChatOptions(), new HistoryOptions(), new SecurityOptions(), new WebOptions(), new Cluster.ClusterOptions()];
         Console.WriteLine("tcpchat-server: a TCP chat server (protocol: docs/PROTOCOL.md)");
         Console.WriteLine();
         Console.WriteLine("Usage: tcpchat-server [--flag value]...");
-        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\", \"History\", \"Security\" and \"Web\") or the environment");
+        Console.WriteLine("Every setting can also come from appsettings.json (sections \"Chat\", \"History\", \"Security\", \"Web\" and \"Cluster\") or the environment");
         Console.WriteLine("(Chat__Port=7000, History__MaxPage=200). Precedence: appsettings.json < --config file < environment < flags.");
         Console.WriteLine();
         int width = Flags.Keys.Max(f => f.Length) + 1;

@@ -72,17 +72,17 @@ internal sealed partial class ChatHub
                 session.SendError(ErrorCode.BadPassword, "NICK", $"{nick} is not registered: NICK {nick} takes it, then REGISTER <password>");
                 return;
             }
-            ApplyNick(session, nick, key, authenticated: false);
+            TakeNick(session, nick, key, authenticated: false);
         }
         else if (key == session.NickKey)
         {
-            ApplyNick(session, nick, key, authenticated: true); // its holder, changing its case
+            TakeNick(session, nick, key, authenticated: true); // its holder, changing its case
         }
         else if (password is null)
         {
             session.SendError(ErrorCode.NickRegistered, "NICK", $"{nick} is registered: NICK {nick} <password>");
         }
-        else if (_nicks.ContainsKey(key))
+        else if (_nicks.ContainsKey(key)) // in cluster mode, the claim finds a holder on another node (ClusterNickAsync)
         {
             session.SendError(ErrorCode.NickInUse, "NICK", $"{nick} is taken"); // no hashing for a nick held anyway
         }
@@ -99,7 +99,56 @@ internal sealed partial class ChatHub
             await session.Guard.PasswordFailedAsync("NICK", $"wrong password for {nick}");
             return;
         }
-        if (!session.IsClosing) ApplyNick(session, nick, key, authenticated: true);
+        if (session.IsClosing) return;
+        if (_cluster is null) ApplyNick(session, nick, key, authenticated: true);
+        else await ClusterNickAsync(session, nick, key, authenticated: true);
+    }
+
+    /// <summary>On the reader loop: NICK takes effect now on one server; in cluster mode once the cluster-wide claim is made.</summary>
+    private void TakeNick(Session session, string nick, string key, bool authenticated)
+    {
+        if (_cluster is null) ApplyNick(session, nick, key, authenticated);
+        else session.Guard.Defer(ClusterNickAsync(session, nick, key, authenticated));
+    }
+
+    /// <summary>
+    /// Cluster mode: claims the nick on the engine (creating its key, which fails when it exists: one winner across
+    /// nodes), then applies it here and tells the other nodes of a rename. The engine away: <c>ERR UNAVAILABLE</c>.
+    /// </summary>
+    private async Task ClusterNickAsync(Session session, string nick, string key, bool authenticated)
+    {
+        var cluster = _cluster!;
+        string? old = session.Nick, oldKey = session.NickKey;
+        if (key != oldKey)
+        {
+            bool claimed;
+            try
+            {
+                claimed = await cluster.ClaimNickAsync(session, key, nick);
+            }
+            catch (Cluster.ClusterUnavailableException e)
+            {
+                session.SendError(ErrorCode.Unavailable, "NICK", $"{nick} could not be claimed: {e.Message}");
+                return;
+            }
+            if (!claimed)
+            {
+                session.SendError(ErrorCode.NickInUse, "NICK", $"{nick} is taken");
+                return;
+            }
+            if (session.IsClosing)
+            {
+                cluster.ReleaseNick(key);
+                return;
+            }
+        }
+        ApplyNick(session, nick, key, authenticated);
+        if (session.NickKey != key)
+        {
+            cluster.ReleaseNick(key); // refused here after all (registered meanwhile)
+            return;
+        }
+        if (old is not null && old != nick) cluster.Renamed(session, old, oldKey);
     }
 
     // REGISTER <password>: registers the user's nick with that password, or sets a new one. Answer: REGISTER <nick>, once

@@ -30,6 +30,9 @@ internal sealed partial class ChatHub : IDisposable
     private readonly MessageIds.Counter _privateIds;
     private readonly AddressRule _statsRule;
 
+    /// <summary>Cluster mode (Cluster/), set once at start before any session; null on one server.</summary>
+    private IChatCluster? _cluster;
+
     public ChatHub(IOptions<ChatOptions> options, MessageLog history, TimeProvider clock, ILogger<ChatHub> log,
         ConnectionGuard guard, AccountBook accounts)
     {
@@ -66,6 +69,12 @@ internal sealed partial class ChatHub : IDisposable
     public int ConnectionCount => _sessions.Count;
 
     public ICollection<Session> Sessions => _sessions.Keys;
+
+    /// <summary>Hands rooms, messages, nick claims and history to the cluster (before the listener starts).</summary>
+    internal void UseCluster(IChatCluster cluster) => _cluster = cluster;
+
+    /// <summary>The session of this server that holds a nick (by key), if any.</summary>
+    internal Session? LocalHolder(string nickKey) => _nicks.GetValueOrDefault(nickKey);
 
     public bool TryAdd(Session session)
     {
@@ -109,6 +118,7 @@ internal sealed partial class ChatHub : IDisposable
             return;
         }
         string text = Metrics.ToText(Guard.Metrics.Lines());
+        if (_cluster is not null) text += "\n" + _cluster.StatsText();
         session.Send(FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Stats, [], text)));
     }
 
@@ -146,7 +156,7 @@ internal sealed partial class ChatHub : IDisposable
         if (old is null)
         {
             session.Send(notice);
-            if (_options.DefaultRoom.Length > 0) Join(session, _options.DefaultRoom);
+            if (_options.DefaultRoom.Length > 0) Join(session, _options.DefaultRoom, fromVerb: false);
             return;
         }
         foreach (var peer in PeersOf(session, includeSelf: true)) peer.Send(notice);
@@ -155,8 +165,13 @@ internal sealed partial class ChatHub : IDisposable
     // JOIN <#room>. Answer: JOIN <#room> <nick> to every member, the joiner included; then NAMES to the joiner, then
     // HISTORY <#room> <count> and the room's last messages (History:OnJoin), up to just before its first live one.
     // In a big room, JOIN to the joiner only, then MEMBERS and the first page of NAMES (ChatHub.BigRooms.cs).
-    private void Join(Session session, string raw)
+    private void Join(Session session, string raw, bool fromVerb = true)
     {
+        if (_cluster is not null)
+        {
+            _cluster.Join(session, raw, fromVerb);
+            return;
+        }
         if (!TextRules.TryNormalizeRoom(raw, out string name, out string reason))
         {
             session.SendError(ErrorCode.BadRoom, "JOIN", reason);
@@ -198,6 +213,14 @@ internal sealed partial class ChatHub : IDisposable
     // the leaver only.
     private void Part(Session session, in Frame frame)
     {
+        if (_cluster is not null)
+        {
+            if (frame.HasText && !TextRules.IsValidText(frame.Text, out string problem))
+                session.SendError(ErrorCode.BadText, "PART", problem);
+            else
+                _cluster.Part(session, frame.Args[0], frame.HasText && frame.Text.Length > 0 ? frame.Text.ToArray() : null);
+            return;
+        }
         if (!TryGetJoinedRoom(session, frame.Args[0], "PART", out Room? room)) return;
         if (frame.HasText && !TextRules.IsValidText(frame.Text, out string reason))
         {
@@ -243,6 +266,11 @@ internal sealed partial class ChatHub : IDisposable
             return;
         }
         byte[] text = frame.Text.ToArray();
+        if (_cluster is not null)
+        {
+            _cluster.Send(session, target, text);
+            return;
+        }
         if (TextRules.IsRoomName(target))
         {
             if (!TryGetJoinedRoom(session, target, "SEND", out Room? room)) return;
@@ -281,6 +309,11 @@ internal sealed partial class ChatHub : IDisposable
             return;
         }
         string target = args[0];
+        if (_cluster is not null)
+        {
+            _cluster.History(session, target, before, limit);
+            return;
+        }
         if (TextRules.IsRoomName(target))
         {
             if (!TryGetJoinedRoom(session, target, "HISTORY", out Room? room)) return;
@@ -375,6 +408,11 @@ internal sealed partial class ChatHub : IDisposable
             session.SendError(ErrorCode.BadFrame, "NAMES", problem);
             return;
         }
+        if (_cluster is not null)
+        {
+            _cluster.Names(session, name); // the whole list, on every node the same (no big rooms in cluster mode)
+            return;
+        }
         if (_rooms.TryGetValue(TextRules.Key(name), out Room? room))
         {
             lock (room.Gate) SendNames(session, room, from, limit, paged: args.Length > 1);
@@ -401,6 +439,13 @@ internal sealed partial class ChatHub : IDisposable
     public void Disconnect(Session session, string reason)
     {
         _sessions.TryRemove(session, out _);
+        if (_cluster is not null)
+        {
+            // Even without a nick: a claim may be on its way to the engine.
+            if (session.NickKey is { } key) _nicks.TryRemove(new(key, session));
+            _cluster.Disconnect(session, reason);
+            return;
+        }
         if (session.Nick is null) return;
         var peers = new HashSet<Session>();
         foreach (var room in session.Rooms.Values)

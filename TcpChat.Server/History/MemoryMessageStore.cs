@@ -8,7 +8,8 @@ public sealed partial class MemoryMessageStore : IMessageStore
 {
     private readonly Dictionary<string, List<StoredMessage>> _targets = new();
 
-    public string Description => "memory (--no-history: lost on restart)";
+    /// <summary>Says where history really is: with --cluster, this store stays empty and the engine keeps it.</summary>
+    public string Description { get; init; } = "memory (--no-history: lost on restart)";
 
     /// <summary>
     /// The newest id still held for the room. A room none of whose messages are left starts again from 1: there is

@@ -16,6 +16,12 @@ internal sealed class AccountBook(MessageLog log)
 
     public int Count => _accounts.Count;
 
+    /// <summary>Where accounts are stored instead of the history database: the cluster's accounts bucket (Cluster/).</summary>
+    internal Func<Account, Task<bool>>? Store { get; set; }
+
+    /// <summary>An account stored elsewhere (by another cluster node), taken into memory as it is.</summary>
+    internal void Adopt(Account account) => _accounts[account.NickKey] = account;
+
     /// <summary>The account of a nick key (<see cref="Protocol.TextRules.Key"/>), or null when the nick is not registered.</summary>
     public Account? Find(string nickKey) => _accounts.GetValueOrDefault(nickKey);
 
@@ -28,7 +34,7 @@ internal sealed class AccountBook(MessageLog log)
             previous = old;
             return account;
         });
-        if (await log.SaveAccount(account)) return true;
+        if (await (Store?.Invoke(account) ?? log.SaveAccount(account))) return true;
         if (previous is null) _accounts.TryRemove(new(account.NickKey, account));
         else _accounts.TryUpdate(account.NickKey, previous, account);
         return false;

@@ -1,0 +1,281 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Client.KeyValueStore;
+using TcpChat.Protocol;
+using TcpChat.Server.Chat;
+using TcpChat.Server.History;
+
+namespace TcpChat.Server.Cluster;
+
+/// <summary>
+/// The stream's consumer: each stored event, in the stream's order, changes the rooms and is fanned out to this node's
+/// sessions, encoded once. Applying is idempotent (a JOIN of a member already there, a PART or QUIT of one not there,
+/// change nothing), so the start-up snapshot of the members bucket may overlap the events that follow it.
+/// </summary>
+internal sealed partial class ClusterChat
+{
+    private async Task ConsumeAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                ulong from;
+                lock (_gate) from = _applied + 1;
+                var consumer = await _engine.JetStream.CreateOrderedConsumerAsync(Subjects.Stream, new NatsJSOrderedConsumerOpts
+                {
+                    DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+                    OptStartSeq = from,
+                }, stop);
+                // Short pulls with frequent heartbeats: when the server holding the pull dies (a stream leader, say), the
+                // library notices within two heartbeats and pulls again elsewhere, instead of waiting out a 30 s pull.
+                var pulls = new NatsJSConsumeOpts { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(5), IdleHeartbeat = TimeSpan.FromSeconds(1) };
+                await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: pulls, cancellationToken: stop))
+                {
+                    if (msg.Metadata is not { } meta) continue;
+                    ulong seq = meta.Sequence.Stream;
+                    lock (_gate)
+                    {
+                        if (seq <= _applied) continue; // seen before a reset of the consumer
+                        if (msg.Data is { } data && ClusterEvent.Decode(data) is { } e)
+                            Apply(msg.Subject, seq, meta.Timestamp, e);
+                        _applied = seq;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The engine went away for longer than the ordered consumer's resets: start again where it stopped.
+                _engine.Failed($"consumer: {e.Message}");
+                _log.LogWarning("Cluster consumer stopped ({Reason}); starting again from {Seq}", e.Message, Volatile.Read(ref _applied) + 1);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Under <see cref="_gate"/>.</summary>
+    private void Apply(string subject, ulong seq, DateTimeOffset time, ClusterEvent e)
+    {
+        switch (e.Kind)
+        {
+            case ClusterEvent.Message when subject.StartsWith(Subjects.RoomPrefix, StringComparison.Ordinal):
+                if (_rooms.TryGetValue(Subjects.KeyOf(subject[Subjects.RoomPrefix.Length..]), out var room))
+                {
+                    byte[] frame = MessageFrame.Encode(room.Name, e.Fields[0], (long)seq, time.ToUnixTimeMilliseconds(), e.Text);
+                    foreach (var member in room.Members) member.Local?.Send(frame);
+                }
+                break;
+            case ClusterEvent.Private:
+                ApplyPrivate(seq, time, e);
+                break;
+            case ClusterEvent.Join when subject.StartsWith(Subjects.MembersPrefix, StringComparison.Ordinal):
+                ApplyJoin(Subjects.KeyOf(subject[Subjects.MembersPrefix.Length..]), seq, e);
+                break;
+            case ClusterEvent.Part when subject.StartsWith(Subjects.MembersPrefix, StringComparison.Ordinal):
+                ApplyPart(Subjects.KeyOf(subject[Subjects.MembersPrefix.Length..]), e);
+                break;
+            case ClusterEvent.Quit:
+                ApplyQuit(e.Fields[0], e.Fields[1], e.Text);
+                break;
+            case ClusterEvent.Rename:
+                ApplyRename(e.Fields[0], e.Fields[1], e.Fields[2]);
+                break;
+        }
+    }
+
+    private void ApplyPrivate(ulong seq, DateTimeOffset time, ClusterEvent e)
+    {
+        // To whoever holds the two nicks on this node now: the recipient, and the sender's echo.
+        var recipient = _hub.LocalHolder(TextRules.Key(e.Fields[1]));
+        var sender = _hub.LocalHolder(TextRules.Key(e.Fields[0]));
+        if (recipient is null && sender is null) return;
+        byte[] frame = MessageFrame.Encode(e.Fields[1], e.Fields[0], (long)seq, time.ToUnixTimeMilliseconds(), e.Text);
+        recipient?.Send(frame);
+        if (sender is not null && sender != recipient) sender.Send(frame);
+    }
+
+    private void ApplyJoin(string roomKey, ulong seq, ClusterEvent e)
+    {
+        string nick = e.Fields[0], node = e.Fields[1], roomName = e.Fields[3];
+        long sessionId = long.Parse(e.Fields[2], CultureInfo.InvariantCulture);
+        Session? local = node == NodeName && _locals.TryGetValue(sessionId, out var s) && s.NickKey == TextRules.Key(nick) ? s : null;
+        if (!_rooms.TryGetValue(roomKey, out var room)) _rooms.Add(roomKey, room = new ClusterRoom(roomKey, roomName));
+        if (room.Find(TextRules.Key(nick), node) is not null) return;
+        room.Members.Add(new ClusterMember(nick, node, sessionId, local));
+        byte[] join = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Join, room.Name, nick));
+        foreach (var member in room.Members) member.Local?.Send(join);
+        if (local is null) return;
+        local.Send(NamesFrame(room, room.Name));
+        // The page ends just before this JOIN: every later message of the room reaches the joiner live, after it.
+        if (_history.OnJoin > 0) local.SendPage(PageAsync(local, Subjects.Room(roomKey), room.Name, seq, _history.OnJoin, _ => room.Name));
+    }
+
+    private void ApplyPart(string roomKey, ClusterEvent e)
+    {
+        if (!_rooms.TryGetValue(roomKey, out var room) || room.Find(TextRules.Key(e.Fields[0]), e.Fields[1]) is not { } leaver) return;
+        byte[] part = FrameWriter.Encode(w =>
+        {
+            if (e.Text.Length == 0) FrameWriter.Write(w, Verb.Part, room.Name, leaver.Nick);
+            else FrameWriter.WriteWithText(w, Verb.Part, [room.Name, leaver.Nick], e.Text);
+        });
+        foreach (var member in room.Members) member.Local?.Send(part);
+        Remove(room, leaver);
+    }
+
+    /// <summary>Out of every room; QUIT once to each local member who shared one.</summary>
+    private void ApplyQuit(string nick, string node, byte[] reason)
+    {
+        string key = TextRules.Key(nick);
+        var peers = new HashSet<Session>();
+        foreach (var room in _rooms.Values.ToList())
+        {
+            if (room.Find(key, node) is not { } leaver) continue;
+            Remove(room, leaver);
+            foreach (var member in room.Members)
+                if (member.Local is { } peer) peers.Add(peer);
+        }
+        if (peers.Count == 0) return;
+        byte[] quit = FrameWriter.Encode(w => FrameWriter.WriteWithText(w, Verb.Quit, [nick], reason));
+        foreach (var peer in peers) peer.Send(quit);
+    }
+
+    /// <summary>The member renamed in every room; NICK to each local member who shares one (its own session had it already).</summary>
+    private void ApplyRename(string oldNick, string nick, string node)
+    {
+        string oldKey = TextRules.Key(oldNick);
+        var peers = new HashSet<Session>();
+        Session? self = null;
+        foreach (var room in _rooms.Values)
+        {
+            if (room.Find(oldKey, node) is not { } member) continue;
+            member.Nick = nick;
+            member.NickKey = TextRules.Key(nick);
+            self ??= member.Local;
+            foreach (var other in room.Members)
+                if (other.Local is { } peer) peers.Add(peer);
+        }
+        if (self is not null) peers.Remove(self);
+        if (peers.Count == 0) return;
+        byte[] notice = FrameWriter.Encode(w => FrameWriter.Write(w, Verb.Nick, oldNick, nick));
+        foreach (var peer in peers) peer.Send(notice);
+    }
+
+    private void Remove(ClusterRoom room, ClusterMember member)
+    {
+        room.Members.Remove(member);
+        if (room.Members.Count == 0) _rooms.Remove(room.Key);
+    }
+
+    /// <summary>
+    /// At start: the rooms' members on the other nodes, from the members bucket, in the order they were stored. Events
+    /// after the stream's last sequence read before this are applied on top, idempotently.
+    /// </summary>
+    private async Task LoadMembersAsync()
+    {
+        var entries = new List<NatsKVEntry<string>>();
+        await foreach (string key in KeysAsync(_engine.Members))
+        {
+            var entry = await _engine.Call(c => _engine.Members.TryGetEntryAsync<string>(key, cancellationToken: c));
+            if (entry.Success && entry.Value.Value is not null) entries.Add(entry.Value);
+        }
+        lock (_gate)
+        {
+            foreach (var entry in entries.OrderBy(e => e.Revision))
+            {
+                string[] parts = entry.Value!.Split('\n');
+                if (parts.Length < 4 || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long sessionId)) continue;
+                string roomKey = Subjects.KeyOf(entry.Key.Split('.')[0]);
+                if (!_rooms.TryGetValue(roomKey, out var room)) _rooms.Add(roomKey, room = new ClusterRoom(roomKey, parts[3]));
+                if (room.Find(TextRules.Key(parts[2]), parts[0]) is null) room.Members.Add(new ClusterMember(parts[2], parts[0], sessionId, null));
+            }
+        }
+        _log.LogInformation("Cluster: {Count} room membership(s) loaded", entries.Count);
+    }
+
+    /// <summary>The keys of a bucket; none when it is empty.</summary>
+    private async IAsyncEnumerable<string> KeysAsync(INatsKVStore bucket)
+    {
+        var keys = new List<string>();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.PublishTimeoutSeconds * 2));
+            await foreach (string key in bucket.GetKeysAsync(cancellationToken: timeout.Token)) keys.Add(key);
+        }
+        catch (NatsKVException)
+        {
+            // an empty bucket
+        }
+        catch (Exception e) when (e is NATS.Client.Core.NatsException or OperationCanceledException)
+        {
+            throw new ClusterUnavailableException($"cannot list {bucket.Bucket}: {e.Message}", e);
+        }
+        foreach (string key in keys) yield return key;
+    }
+
+    // ---- accounts: one bucket, every node's AccountBook a copy of it ----
+
+    private async Task LoadAccountsAsync(CancellationToken cancel)
+    {
+        int count = 0;
+        await foreach (string key in KeysAsync(_engine.Accounts))
+        {
+            var entry = await _engine.Accounts.TryGetEntryAsync<string>(key, cancellationToken: cancel);
+            if (entry.Success && entry.Value.Value is { } json && Deserialize(json) is { } account)
+            {
+                _accounts.Adopt(account);
+                count++;
+            }
+        }
+        _log.LogInformation("Cluster: {Count} account(s) loaded", count);
+    }
+
+    private async Task WatchAccountsAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var entry in _engine.Accounts.WatchAsync<string>(opts: new NatsKVWatchOpts { UpdatesOnly = true }, cancellationToken: stop))
+                    if (entry.Value is { } json && Deserialize(json) is { } account) _accounts.Adopt(account);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogDebug(e, "Account watch stopped; starting again");
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task<bool> SaveAccountAsync(Security.Account account)
+    {
+        try
+        {
+            await _engine.Call(c => _engine.Accounts.PutAsync(Subjects.Token(account.NickKey), System.Text.Json.JsonSerializer.Serialize(account), cancellationToken: c));
+            return true;
+        }
+        catch (ClusterUnavailableException e)
+        {
+            _log.LogWarning("Account {Nick} not stored: {Reason}", account.Nick, e.Message);
+            return false;
+        }
+    }
+
+    private static Security.Account? Deserialize(string json)
+    {
+        try { return System.Text.Json.JsonSerializer.Deserialize<Security.Account>(json); }
+        catch (System.Text.Json.JsonException) { return null; }
+    }
+}

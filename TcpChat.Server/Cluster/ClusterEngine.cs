@@ -1,0 +1,188 @@
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Client.KeyValueStore;
+using HistoryOptions = TcpChat.Server.History.HistoryOptions;
+
+namespace TcpChat.Server.Cluster;
+
+/// <summary>
+/// The NATS JetStream engine, as this node sees it: one connection, the stream <see cref="Subjects.Stream"/> (the
+/// order of every room and conversation, and their history), and the key-value buckets (nicks, room members, node
+/// heartbeats, accounts). Every call either completes on the engine or throws <see cref="ClusterUnavailableException"/>:
+/// nothing is queued while the engine is away.
+/// </summary>
+internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions history, ILogger log) : IAsyncDisposable
+{
+    private NatsConnection? _connection;
+    private NatsJSContext? _js;
+    private INatsJSStream? _stream;
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..12];
+    private long _published;
+    private long _pending;
+    private long _errors;
+    private string _lastError = "none";
+
+    public INatsKVStore Nicks { get; private set; } = null!;
+    public INatsKVStore Members { get; private set; } = null!;
+    public INatsKVStore Nodes { get; private set; } = null!;
+    public INatsKVStore Accounts { get; private set; } = null!;
+
+    public bool Connected => _connection?.ConnectionState == NatsConnectionState.Open;
+
+    /// <summary>Publishes sent and not acknowledged yet.</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public string LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>Raised (on a library thread) when the connection to the engine drops or comes back.</summary>
+    public event Action<bool>? ConnectionChanged;
+
+    /// <summary>Connects and makes sure the stream and the buckets exist with this node's settings.</summary>
+    public async Task StartAsync(CancellationToken cancel)
+    {
+        _connection = new NatsConnection(new NatsOpts
+        {
+            Url = string.Join(',', options.Servers),
+            Name = "tcpchat-" + options.NodeName,
+            MaxReconnectRetry = -1, // the engine is the store: keep trying for as long as the node runs
+            ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
+            ReconnectWaitMax = TimeSpan.FromSeconds(2),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        });
+        _connection.ConnectionDisconnected += (_, _) => { Failed("disconnected from the engine"); ConnectionChanged?.Invoke(false); return ValueTask.CompletedTask; };
+        _connection.ConnectionOpened += (_, _) => { ConnectionChanged?.Invoke(true); return ValueTask.CompletedTask; };
+        await _connection.ConnectAsync();
+        _js = new NatsJSContext(_connection);
+        var config = new StreamConfig(Subjects.Stream, [Subjects.All])
+        {
+            Storage = StreamConfigStorage.File,
+            NumReplicas = options.Replicas,
+            MaxAge = TimeSpan.FromDays(history.MaxAgeDays),
+            MaxMsgsPerSubject = history.MaxPerTarget,
+            AllowDirect = true,
+        };
+        _stream = await _js.CreateOrUpdateStreamAsync(config, cancel);
+        var kv = new NatsKVContext(_js);
+        Nicks = await Bucket(kv, Subjects.NicksBucket, cancel);
+        Members = await Bucket(kv, Subjects.MembersBucket, cancel);
+        Nodes = await Bucket(kv, Subjects.NodesBucket, cancel);
+        Accounts = await Bucket(kv, Subjects.AccountsBucket, cancel);
+        log.LogInformation("Cluster node {Node} on {Servers}: stream {Stream}, {Replicas} replica(s)",
+            options.NodeName, options.Nats, Subjects.Stream, options.Replicas);
+    }
+
+    private ValueTask<INatsKVStore> Bucket(NatsKVContext kv, string name, CancellationToken cancel) =>
+        kv.CreateOrUpdateStoreAsync(new NatsKVConfig(name) { NumberOfReplicas = options.Replicas, History = 1, Storage = NatsKVStorageType.File }, cancel);
+
+    public NatsJSContext JetStream => _js ?? throw new InvalidOperationException("not started");
+
+    /// <summary>Stores an event; returns its stream sequence once the engine acknowledged it (stored on a quorum).</summary>
+    public async Task<ulong> PublishAsync(string subject, ClusterEvent message)
+    {
+        if (!Connected) throw Unavailable("the cluster engine is not connected");
+        Interlocked.Increment(ref _pending);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.PublishTimeoutSeconds));
+            // A message id makes the library's retries (and the engine's own, across a leader change) store it once.
+            var ack = await JetStream.PublishAsync(subject, message.Encode(),
+                opts: new NatsJSPubOpts { MsgId = $"{options.NodeName}-{_runId}-{Interlocked.Increment(ref _published)}" },
+                cancellationToken: timeout.Token);
+            ack.EnsureSuccess();
+            return ack.Seq;
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+        {
+            throw Unavailable($"the cluster engine did not store it ({e.Message})", e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    /// <summary>Runs a bucket operation, turning the library's failures into <see cref="ClusterUnavailableException"/>.</summary>
+    public async Task<T> Call<T>(Func<CancellationToken, ValueTask<T>> call)
+    {
+        if (!Connected) throw Unavailable("the cluster engine is not connected");
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.PublishTimeoutSeconds));
+            return await call(timeout.Token);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+        {
+            throw Unavailable($"the cluster engine failed ({e.Message})", e);
+        }
+    }
+
+    public Task Call(Func<CancellationToken, ValueTask> call) =>
+        Call<bool>(async c =>
+        {
+            await call(c);
+            return true;
+        });
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> messages on <paramref name="subject"/> with a sequence below
+    /// <paramref name="before"/>, oldest first. JetStream reads forwards only, so this scans windows that grow
+    /// fourfold backwards from <paramref name="before"/>, each with "next message on this subject" reads.
+    /// </summary>
+    public async Task<List<(ulong Seq, DateTimeOffset Time, ClusterEvent Event)>> ReadBeforeAsync(string subject, ulong before, int limit)
+    {
+        var found = new List<(ulong, DateTimeOffset, ClusterEvent)>();
+        ulong upper = before;
+        ulong window = (ulong)Math.Max(64, limit * 4);
+        while (upper > 1 && found.Count < limit)
+        {
+            ulong start = upper > window ? upper - window : 1;
+            var batch = new List<(ulong, DateTimeOffset, ClusterEvent)>();
+            ulong next = start;
+            while (next < upper)
+            {
+                var stored = await Call(c => new ValueTask<StoredMessage?>(NextAsync(subject, next, c)));
+                if (stored is null || stored.Seq >= upper) break;
+                if (ClusterEvent.Decode(stored.Data.Span) is { } e) batch.Add((stored.Seq, stored.Time, e));
+                next = stored.Seq + 1;
+            }
+            found.InsertRange(0, batch);
+            upper = start;
+            window = window > ulong.MaxValue / 8 ? ulong.MaxValue / 2 : window * 4;
+        }
+        return found.Count > limit ? found.GetRange(found.Count - limit, limit) : found;
+    }
+
+    private async Task<StoredMessage?> NextAsync(string subject, ulong from, CancellationToken cancel)
+    {
+        try
+        {
+            var response = await _stream!.GetAsync(new StreamMsgGetRequest { Seq = from, NextBySubj = subject }, cancel);
+            return response.Message;
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            return null; // nothing at or after it
+        }
+    }
+
+    public void Failed(string what)
+    {
+        Interlocked.Increment(ref _errors);
+        Volatile.Write(ref _lastError, $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss}Z {what}");
+    }
+
+    private ClusterUnavailableException Unavailable(string message, Exception? inner = null)
+    {
+        Failed(message);
+        return new ClusterUnavailableException(message, inner);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null) await _connection.DisposeAsync();
+    }
+}

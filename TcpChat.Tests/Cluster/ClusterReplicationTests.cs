@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using TcpChat.Protocol;
+using TcpChat.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static TcpChat.Tests.Cluster.ClusterNode;
+
+namespace TcpChat.Tests.Cluster;
+
+/// <summary>
+/// Three TcpChat nodes on a 3-server NATS cluster, the stream and buckets kept in 3 replicas: killing the server that
+/// leads the stream, mid-chat, loses no message anyone received, duplicates none, and stalls chat for the engine's
+/// election (measured, and printed in the test's output).
+/// </summary>
+public sealed class ClusterReplicationTests(ITestOutputHelper output)
+{
+    /// <summary>One frame as a client received it, and when (ms since the test's clock started).</summary>
+    private sealed record Arrival(double AtMs, Received Frame);
+
+    [Fact]
+    public async Task KillingTheStreamLeaderLosesAndDuplicatesNoDeliveredMessage()
+    {
+        var servers = await NatsServer.StartClusterAsync(3);
+        var nodes = new List<ServerProcess>();
+        var users = new List<TestClient>();
+        try
+        {
+            string urls = string.Join(',', servers.Select(s => s.Url));
+            foreach (string name in new[] { "a", "b", "c" })
+                nodes.Add(await StartAsync(urls, name, "--cluster-replicas", "3"));
+            string[] nicks = ["João", "美咲", "bob"];
+            for (int i = 0; i < 3; i++)
+            {
+                users.Add(await UserAsync(nodes[i], nicks[i]));
+                users[i].Send("JOIN #chaos\n");
+                await users[i].ExpectAsync("HISTORY #chaos");
+            }
+            await users[0].ExpectAsync("JOIN #chaos bob");
+            await users[1].ExpectAsync("JOIN #chaos bob");
+
+            var clock = Stopwatch.StartNew();
+            var arrivals = users.Select(_ => new List<Arrival>()).ToArray();
+            var collectors = users.Select((user, i) => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var frame = await user.NextAsync(TimeSpan.FromSeconds(90));
+                    lock (arrivals[i]) arrivals[i].Add(new Arrival(clock.Elapsed.TotalMilliseconds, frame));
+                    if (frame.Verb == Verb.Msg && frame.Text == "end") return;
+                }
+            })).ToArray();
+
+            // Each user sends a numbered message every 20 ms; the leader is killed after one second of it.
+            double killAt = 0;
+            var sent = new int[3];
+            var senders = users.Select((user, i) => Task.Run(async () =>
+            {
+                while (killAt == 0 || clock.Elapsed.TotalMilliseconds < killAt + 6000)
+                {
+                    user.Send($"SEND #chaos :{nicks[i]} {sent[i]++}\n");
+                    await Task.Delay(20); // the pace of the load, not a synchronisation
+                }
+            })).ToArray();
+            await Task.Delay(1000);
+            string leader = await StreamLeaderAsync(servers);
+            killAt = clock.Elapsed.TotalMilliseconds;
+            servers.Single(s => s.Name == leader).Kill();
+            await Task.WhenAll(senders);
+
+            // Every SEND is answered: its echo (stored and delivered) or ERR UNAVAILABLE (refused, delivered to nobody).
+            for (var wait = Stopwatch.StartNew(); ; await Task.Delay(50))
+            {
+                bool answered = Enumerable.Range(0, 3).All(i => Answers(arrivals[i], nicks[i]) >= sent[i]);
+                if (answered) break;
+                Assert.True(wait.Elapsed < TimeSpan.FromSeconds(90),
+                    $"unanswered: sent {string.Join(',', sent)}, answered {string.Join(',', Enumerable.Range(0, 3).Select(i => Answers(arrivals[i], nicks[i])))}");
+            }
+            // A last message: the stream orders it after everything stored before, so once each user has it, they have all.
+            users[0].Send("SEND #chaos :end\n");
+            await Task.WhenAll(collectors).WaitAsync(TimeSpan.FromSeconds(90));
+
+            var seen = arrivals.Select(list => list.Where(a => a.Frame.Verb == Verb.Msg).Select(a => $"{a.Frame.Arg(2)} {a.Frame.Arg(1)} {a.Frame.Text}").ToList()).ToArray();
+            foreach (var list in seen)
+            {
+                Assert.Equal(list.Count, list.Distinct().Count()); // no duplicate
+                Assert.Equal(list.Count, list.Select(m => m.Split(' ', 2)[1]).Distinct().Count()); // not even under another id
+            }
+            Assert.Equal(seen[0], seen[1]); // nothing lost for anyone, one order
+            Assert.Equal(seen[0], seen[2]);
+            var ids = seen[0].Select(m => long.Parse(m.Split(' ')[0])).ToList();
+            Assert.Equal(ids.Order(), ids);
+
+            // Stored for good: the history, read back from a node, holds every message delivered.
+            var history = await ReadAllHistoryAsync(users[1], "#chaos");
+            Assert.Equal(seen[0], history.TakeLast(seen[0].Count));
+
+            var times = arrivals[0].Where(a => a.Frame.Verb == Verb.Msg && a.AtMs > killAt - 1000).Select(a => a.AtMs).ToList();
+            double stall = times.Zip(times.Skip(1), (x, y) => y - x).DefaultIfEmpty(0).Max();
+            int refused = Enumerable.Range(0, 3).Sum(i => arrivals[i].Count(a => a.Frame.ToString().StartsWith("ERR UNAVAILABLE SEND", StringComparison.Ordinal)));
+            output.WriteLine(FormattableString.Invariant(
+                $"leader {leader} killed at {killAt / 1000:0.0} s; longest gap between two messages at one member: {stall:0} ms; sent {sent.Sum()}, delivered {seen[0].Count - 1}, refused with ERR UNAVAILABLE {refused}"));
+            Assert.True(stall < 30_000, $"chat stalled {stall:0} ms");
+        }
+        finally
+        {
+            foreach (var user in users) await user.DisposeAsync();
+            foreach (var node in nodes) await node.DisposeAsync();
+            foreach (var server in servers) await server.DisposeAsync();
+        }
+    }
+
+    private static int Answers(List<Arrival> arrivals, string nick)
+    {
+        lock (arrivals)
+            return arrivals.Count(a => (a.Frame.Verb == Verb.Msg && a.Frame.Arg(1) == nick) || a.Frame.ToString().StartsWith("ERR UNAVAILABLE SEND", StringComparison.Ordinal));
+    }
+
+    /// <summary>The name of the server that leads the stream now, asked of any live server.</summary>
+    private static async Task<string> StreamLeaderAsync(NatsServer[] servers)
+    {
+        await using var connection = new NatsConnection(new NatsOpts { Url = servers[0].Url });
+        var js = new NatsJSContext(connection);
+        var stream = await js.GetStreamAsync("TCPCHAT");
+        return stream.Info.Cluster?.Leader ?? throw new InvalidOperationException("the stream has no leader");
+    }
+
+    /// <summary>Pages HISTORY backwards to the start; "id sender text", oldest first.</summary>
+    private static async Task<List<string>> ReadAllHistoryAsync(TestClient client, string room)
+    {
+        var all = new List<string>();
+        long before = long.MaxValue;
+        while (true)
+        {
+            client.Send(before == long.MaxValue ? $"HISTORY {room}\n" : $"HISTORY {room} before={before}\n");
+            var header = await client.ExpectAsync($"HISTORY {room}");
+            int count = int.Parse(header.Arg(1));
+            if (count == 0) return all;
+            var page = new List<string>();
+            for (int i = 0; i < count; i++)
+            {
+                var msg = await client.ExpectAsync("MSG");
+                page.Add($"{msg.Arg(2)} {msg.Arg(1)} {msg.Text}");
+            }
+            all.InsertRange(0, page);
+            before = long.Parse(page[0].Split(' ')[0]);
+        }
+    }
+}
