@@ -20,11 +20,25 @@ var quiet = new Option<bool>("--quiet", "-q") { Description = "no progress on st
 var size = new Option<int>("--size") { Description = "bytes of text per message", DefaultValueFactory = _ => 128 };
 var concurrency = new Option<int>("--concurrency") { Description = "clients connecting and joining at once", DefaultValueFactory = _ => 50 };
 
+var targets = new Option<string?>("--targets")
+{
+    Description = "the nodes of a cluster, host:port,host:port,...: receivers round-robin over them, the sender on the first "
+        + "(instead of --host and --port)",
+};
+
 Option[] common = [host, port, protocol, ircOper, serverPid, label, perAddress, json, quiet];
+
+// --targets or --host/--port, never both: one of them would be silently ignored.
+string? TargetsProblem(ParseResult p) =>
+    p.GetValue(targets) is not { } list ? null
+    : p.GetResult(host) is { Implicit: false } || p.GetResult(port) is { Implicit: false } ? "give --targets or --host/--port, not both"
+    : Target.ParseNodes(list).Problem;
 
 Target TargetOf(ParseResult p)
 {
     var proto = ChatProtocol.Parse(p.GetValue(protocol)!, p.GetValue(ircOper));
+    if (p.GetValue(targets) is { } list)
+        return Target.Spread(list, proto, p.GetValue(serverPid), p.GetValue(label) ?? proto.Name, p.GetValue(perAddress));
     int portValue = p.GetValue(port) is > 0 and var v ? v : proto.DefaultPort;
     return new Target(p.GetValue(host)!, portValue, proto, p.GetValue(serverPid), p.GetValue(label) ?? proto.Name, p.GetValue(perAddress));
 }
@@ -36,7 +50,7 @@ Command Workload(string name, string description, IEnumerable<Option> options,
     foreach (var o in common.Concat(options)) command.Options.Add(o);
     command.SetAction(async (p, cancel) =>
     {
-        if (problem(p) is { } why)
+        if (((command.Options.Contains(targets) ? TargetsProblem(p) : null) ?? problem(p)) is { } why)
         {
             Console.Error.WriteLine($"tcpchat-bench {name}: {why}");
             return 2;
@@ -85,7 +99,7 @@ FanoutSettings FanoutOf(ParseResult p) => new(p.GetValue(fReceivers), p.GetValue
 var fanout = Workload("fanout",
     "Fan-out: N receivers and 1 sender in one room; the rate is stepped up open loop; reports the highest deliveries/s with "
     + "no loss and no disconnect, and server CPU per delivery (--server-pid).",
-    [fReceivers, size, fRates, fStep, fRefine, fLag, fWarm, concurrency], p => FanoutOf(p).Problem(),
+    [targets, fReceivers, size, fRates, fStep, fRefine, fLag, fWarm, concurrency], p => FanoutOf(p).Problem(),
     async (p, t, progress, cancel) =>
     {
         var r = await FanoutWorkload.RunAsync(t, FanoutOf(p), progress, cancel);
@@ -101,7 +115,7 @@ LatencySettings LatencyOf(ParseResult p) => new(p.GetValue(lReceivers), p.GetVal
     p.GetValue(lWarm), p.GetValue(concurrency));
 var latency = Workload("latency",
     "Latency: the fan-out room at a fixed rate; p50, p99, p99.9, max of send-to-receive from each message's scheduled send time.",
-    [lReceivers, size, lRate, lSeconds, lWarm, concurrency], p => LatencyOf(p).Problem(),
+    [targets, lReceivers, size, lRate, lSeconds, lWarm, concurrency], p => LatencyOf(p).Problem(),
     async (p, t, progress, cancel) =>
     {
         var r = await LatencyWorkload.RunAsync(t, LatencyOf(p), progress, cancel);
@@ -147,7 +161,7 @@ GrowthSettings GrowthOf(ParseResult p) => new(Numbers(p.GetValue(gReceivers)).Se
     p.GetValue(concurrency));
 var growth = Workload("growth",
     "Growth: the fan-out search at 10, 100, 1,000 and 5,000 receivers: deliveries/s and server CPU per delivery at each.",
-    [gReceivers, size, gRates, fStep, fRefine, fLag, fWarm, concurrency], p => GrowthOf(p).Problem(),
+    [targets, gReceivers, size, gRates, fStep, fRefine, fLag, fWarm, concurrency], p => GrowthOf(p).Problem(),
     async (p, t, progress, cancel) =>
     {
         var r = await GrowthWorkload.RunAsync(t, GrowthOf(p), progress, cancel);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using TcpChat.Bench.Protocols;
@@ -9,7 +10,64 @@ namespace TcpChat.Bench.Load;
 /// <param name="PerAddress">Connections per source address before the next 127.0.0.x is used.</param>
 public sealed record Target(string Host, int Port, ChatProtocol Protocol, int? ServerPid, string Label, int PerAddress = 25_000)
 {
+    /// <summary>The first node: where the sender(s) connect, and every client when there is one node.</summary>
     public IPEndPoint EndPoint { get; } = new(Resolve(Host), Port);
+
+    /// <summary>
+    /// Every node of a cluster the clients are spread over (<c>--targets</c>), <see cref="EndPoint"/> first; just it
+    /// when there is one server.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> Nodes
+    {
+        get => _nodes ?? [EndPoint];
+        init => _nodes = value.Count > 0 && value[0].Equals(EndPoint) ? value
+            : throw new ArgumentException("the first node must be the target's endpoint", nameof(value));
+    }
+
+    private readonly IReadOnlyList<IPEndPoint>? _nodes;
+
+    /// <summary>Where the clients go, for tables: the endpoint, or every node and how many.</summary>
+    public string Where => Nodes.Count == 1 ? EndPoint.ToString() : $"{string.Join(',', Nodes)} ({Nodes.Count} nodes, the sender on the first)";
+
+    /// <summary>
+    /// The node client <paramref name="i"/> connects to: a publisher always to the first (so that its messages cross to
+    /// the receivers on the others, and its send time and the server's echo are on one node), a client that only
+    /// receives round-robin over all of them (receiver i on node i mod n).
+    /// </summary>
+    public IPEndPoint NodeOf(int i, bool publisher) => publisher ? Nodes[0] : Nodes[i % Nodes.Count];
+
+    /// <summary>
+    /// A target spread over <paramref name="nodes"/> (<c>--targets</c>, see <see cref="ParseNodes"/>), the first one also
+    /// the <see cref="Host"/> and <see cref="Port"/> results name.
+    /// </summary>
+    public static Target Spread(string nodes, ChatProtocol protocol, int? serverPid, string label, int perAddress = 25_000)
+    {
+        var (list, problem) = ParseNodes(nodes);
+        if (problem is not null) throw new BenchException(problem);
+        var target = new Target(list[0].Host, list[0].Port, protocol, serverPid, label, perAddress);
+        return target with { Nodes = [target.EndPoint, .. list.Skip(1).Select(e => new IPEndPoint(Resolve(e.Host), e.Port))] };
+    }
+
+    /// <summary>
+    /// <c>host:port</c> items (<c>[v6]:port</c> for IPv6) separated by commas, in order; the reason when one is not.
+    /// Nothing is resolved here, so a bad list costs nothing before it is refused.
+    /// </summary>
+    public static (IReadOnlyList<(string Host, int Port)> Nodes, string? Problem) ParseNodes(string nodes)
+    {
+        var list = new List<(string, int)>();
+        foreach (string item in nodes.Split(',', StringSplitOptions.TrimEntries))
+        {
+            int colon = item.LastIndexOf(':');
+            string hostPart = colon > 0 ? item[..colon] : "";
+            if (hostPart.StartsWith('[') && hostPart.EndsWith(']')) hostPart = hostPart[1..^1];
+            else if (hostPart.Contains(':')) hostPart = ""; // an IPv6 address needs its brackets: ::1:7777 is ambiguous
+            if (hostPart.Length == 0 || !int.TryParse(item.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+                || port is < 1 or > 65535)
+                return ([], $"--targets: '{item}' is not host:port (e.g. 127.0.0.1:7801,127.0.0.1:7802; [::1]:7801 for IPv6)");
+            list.Add((hostPart, port));
+        }
+        return (list, null);
+    }
 
     /// <summary>
     /// The source address of connection <paramref name="i"/> of <paramref name="total"/>: none (the kernel picks) when
@@ -63,7 +121,7 @@ public static class Clients
             try
             {
                 var (nick, room, publisher) = spec(first + i);
-                var c = await BenchConnection.ConnectAsync(target.EndPoint, target.SourceOf(first + i, ofAll), target.Protocol, first + i, nick,
+                var c = await BenchConnection.ConnectAsync(target.NodeOf(first + i, publisher), target.SourceOf(first + i, ofAll), target.Protocol, first + i, nick,
                     room, publisher, sink, bufferSize, failed.Token);
                 connections[i] = c;
                 if (await Task.WhenAny(c.Ready, Task.Delay(timeout, failed.Token)) != c.Ready)

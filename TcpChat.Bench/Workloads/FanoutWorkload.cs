@@ -31,6 +31,7 @@ public sealed record FanoutResult(Target Target, FanoutSettings Settings, IReadO
         workload = "fanout",
         label = Target.Label,
         protocol = Target.Protocol.Name,
+        nodes = Target.Nodes.Count,
         receivers = Settings.Receivers,
         size = Settings.Size,
         stepSeconds = Settings.StepSeconds,
@@ -154,7 +155,7 @@ internal static class Tables
                 x.CpuNsPerDelivery is double ns ? F(ns, "0") : "-", x.ClientCpuShare is double c ? F(c * 100, "0") + "%" : "-",
                 x.Failure(s.MaxLagMs) is null ? "ok" : "FAILED");
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"fanout: {target.Label} ({target.Protocol.Name}) at {target.EndPoint}, {s.Receivers} receivers, 1 sender, {s.Size}-byte messages, {s.StepSeconds:0.#} s a step");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"fanout: {target.Label} ({target.Protocol.Name}) at {target.Where}, {s.Receivers} receivers, 1 sender, {s.Size}-byte messages, {s.StepSeconds:0.#} s a step");
         sb.Append(t);
         sb.AppendLine(best is null
             ? "no step passed: lower --rates"

@@ -34,7 +34,7 @@ public sealed record GrowthResult(Target Target, GrowthSettings Settings, IReadO
                 b?.ClientCpuShare is double c ? Tables.F(c * 100, "0") + "%" : "-");
         }
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"growth: {Target.Label} ({Target.Protocol.Name}) at {Target.EndPoint}: the best fan-out step at each room size, {Settings.Size}-byte messages");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"growth: {Target.Label} ({Target.Protocol.Name}) at {Target.Where}: the best fan-out step at each room size, {Settings.Size}-byte messages");
         sb.Append(t);
         return sb.ToString();
     }

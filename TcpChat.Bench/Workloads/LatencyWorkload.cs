@@ -25,7 +25,7 @@ public sealed record LatencyResult(Target Target, LatencySettings Settings, Step
             Step.Delivered.ToString(CultureInfo.InvariantCulture), Step.Lost.ToString(CultureInfo.InvariantCulture),
             Step.CpuNsPerDelivery is double ns ? Tables.F(ns, "0") : "-");
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"latency: {Target.Label} ({Target.Protocol.Name}) at {Target.EndPoint}, {Settings.Receivers} receivers, {Settings.Rate:0} msg/s of {Settings.Size} bytes for {Settings.Seconds:0.#} s; send-to-receive from the scheduled send time");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"latency: {Target.Label} ({Target.Protocol.Name}) at {Target.Where}, {Settings.Receivers} receivers, {Settings.Rate:0} msg/s of {Settings.Size} bytes for {Settings.Seconds:0.#} s; send-to-receive from the scheduled send time");
         sb.Append(t);
         if (Step.Disconnected is { } d) sb.AppendLine($"disconnected: {d}");
         return sb.ToString();
@@ -36,6 +36,7 @@ public sealed record LatencyResult(Target Target, LatencySettings Settings, Step
         workload = "latency",
         label = Target.Label,
         protocol = Target.Protocol.Name,
+        nodes = Target.Nodes.Count,
         receivers = Settings.Receivers,
         rate = Settings.Rate,
         size = Settings.Size,

@@ -22,6 +22,17 @@ public sealed class CommandLineTests
         Assert.Empty(stdout); // no help text, no run
     }
 
+    [Theory]
+    [InlineData(new[] { "latency", "--targets", "127.0.0.1:7801,127.0.0.1" }, "tcpchat-bench latency: --targets: '127.0.0.1' is not host:port (e.g. 127.0.0.1:7801,127.0.0.1:7802; [::1]:7801 for IPv6)")]
+    [InlineData(new[] { "fanout", "--targets", "127.0.0.1:7801", "--port", "7777" }, "tcpchat-bench fanout: give --targets or --host/--port, not both")]
+    public async Task BadTargetsAreRefusedInOneLineBeforeAnyConnection(string[] args, string expected)
+    {
+        var (code, stdout, stderr) = await BenchAsync(args);
+        Assert.Equal(2, code);
+        Assert.Equal(expected, stderr.Trim());
+        Assert.Empty(stdout);
+    }
+
     [Fact]
     public async Task HelpIsStillHelp()
     {
