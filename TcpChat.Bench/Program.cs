@@ -26,21 +26,35 @@ var targets = new Option<string?>("--targets")
         + "(instead of --host and --port)",
 };
 
+var systemPids = new Option<string?>("--system-pids")
+{
+    Description = "other processes of the system under test, pid,pid,... (a cluster's other nodes and engine servers): their "
+        + "CPU time is counted with --server-pid's, and not as other processes'",
+};
+
 Option[] common = [host, port, protocol, ircOper, serverPid, label, perAddress, json, quiet];
+
+// A list of process ids, or null when one is not a positive number.
+int[]? Pids(string? list) =>
+    (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is var items
+    && items.All(x => int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0)
+        ? items.Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray() : null;
 
 // --targets or --host/--port, never both: one of them would be silently ignored.
 string? TargetsProblem(ParseResult p) =>
-    p.GetValue(targets) is not { } list ? null
+    Pids(p.GetValue(systemPids)) is null ? $"--system-pids: '{p.GetValue(systemPids)}' is not a list of process ids (e.g. 1234,1240)"
+    : p.GetValue(targets) is not { } list ? null
     : p.GetResult(host) is { Implicit: false } || p.GetResult(port) is { Implicit: false } ? "give --targets or --host/--port, not both"
     : Target.ParseNodes(list).Problem;
 
 Target TargetOf(ParseResult p)
 {
     var proto = ChatProtocol.Parse(p.GetValue(protocol)!, p.GetValue(ircOper));
-    if (p.GetValue(targets) is { } list)
-        return Target.Spread(list, proto, p.GetValue(serverPid), p.GetValue(label) ?? proto.Name, p.GetValue(perAddress));
     int portValue = p.GetValue(port) is > 0 and var v ? v : proto.DefaultPort;
-    return new Target(p.GetValue(host)!, portValue, proto, p.GetValue(serverPid), p.GetValue(label) ?? proto.Name, p.GetValue(perAddress));
+    var target = p.GetValue(targets) is { } list
+        ? Target.Spread(list, proto, p.GetValue(serverPid), p.GetValue(label) ?? proto.Name, p.GetValue(perAddress))
+        : new Target(p.GetValue(host)!, portValue, proto, p.GetValue(serverPid), p.GetValue(label) ?? proto.Name, p.GetValue(perAddress));
+    return target with { OtherPids = Pids(p.GetValue(systemPids)) ?? [] };
 }
 
 Command Workload(string name, string description, IEnumerable<Option> options,
@@ -58,7 +72,7 @@ Command Workload(string name, string description, IEnumerable<Option> options,
         try
         {
             var target = TargetOf(p);
-            var interference = new InterferenceMeter(target.ServerPid);
+            var interference = new InterferenceMeter(target.SystemPids);
             var (table, obj) = await run(p, target, ProgressLine.Stderr(p.GetValue(quiet)), cancel);
             double? other = interference.OtherCores();
             if (p.GetValue(json))
@@ -99,7 +113,7 @@ FanoutSettings FanoutOf(ParseResult p) => new(p.GetValue(fReceivers), p.GetValue
 var fanout = Workload("fanout",
     "Fan-out: N receivers and 1 sender in one room; the rate is stepped up open loop; reports the highest deliveries/s with "
     + "no loss and no disconnect, and server CPU per delivery (--server-pid).",
-    [targets, fReceivers, size, fRates, fStep, fRefine, fLag, fWarm, concurrency], p => FanoutOf(p).Problem(),
+    [targets, systemPids, fReceivers, size, fRates, fStep, fRefine, fLag, fWarm, concurrency], p => FanoutOf(p).Problem(),
     async (p, t, progress, cancel) =>
     {
         var r = await FanoutWorkload.RunAsync(t, FanoutOf(p), progress, cancel);
@@ -115,7 +129,7 @@ LatencySettings LatencyOf(ParseResult p) => new(p.GetValue(lReceivers), p.GetVal
     p.GetValue(lWarm), p.GetValue(concurrency));
 var latency = Workload("latency",
     "Latency: the fan-out room at a fixed rate; p50, p99, p99.9, max of send-to-receive from each message's scheduled send time.",
-    [targets, lReceivers, size, lRate, lSeconds, lWarm, concurrency], p => LatencyOf(p).Problem(),
+    [targets, systemPids, lReceivers, size, lRate, lSeconds, lWarm, concurrency], p => LatencyOf(p).Problem(),
     async (p, t, progress, cancel) =>
     {
         var r = await LatencyWorkload.RunAsync(t, LatencyOf(p), progress, cancel);
@@ -161,7 +175,7 @@ GrowthSettings GrowthOf(ParseResult p) => new(Numbers(p.GetValue(gReceivers)).Se
     p.GetValue(concurrency));
 var growth = Workload("growth",
     "Growth: the fan-out search at 10, 100, 1,000 and 5,000 receivers: deliveries/s and server CPU per delivery at each.",
-    [targets, gReceivers, size, gRates, fStep, fRefine, fLag, fWarm, concurrency], p => GrowthOf(p).Problem(),
+    [targets, systemPids, gReceivers, size, gRates, fStep, fRefine, fLag, fWarm, concurrency], p => GrowthOf(p).Problem(),
     async (p, t, progress, cancel) =>
     {
         var r = await GrowthWorkload.RunAsync(t, GrowthOf(p), progress, cancel);

@@ -90,15 +90,43 @@ public sealed class CpuMeter(int? pid)
 }
 
 /// <summary>
+/// CPU time of several processes together, and of each: the server, or a cluster's nodes and engine servers.
+/// </summary>
+public sealed class SystemCpuMeter(IReadOnlyList<int> pids)
+{
+    private readonly double?[] _start = pids.Select(p => ProcStats.CpuSeconds(p)).ToArray();
+
+    /// <summary>CPU seconds of each process since the start; null when there are none or one cannot be read.</summary>
+    public IReadOnlyDictionary<int, double>? ByPid
+    {
+        get
+        {
+            if (pids.Count == 0) return null;
+            var result = new Dictionary<int, double>();
+            for (int i = 0; i < pids.Count; i++)
+            {
+                if (_start[i] is not double s || ProcStats.CpuSeconds(pids[i]) is not double now) return null;
+                result[pids[i]] = now - s;
+            }
+            return result;
+        }
+    }
+
+    /// <summary>CPU seconds of them all since the start, or null.</summary>
+    public double? Elapsed => ByPid?.Values.Sum();
+}
+
+/// <summary>
 /// How much CPU the rest of the machine used while a workload ran: busy time of all cores (user, nice, system, irq, steal;
 /// softirq left out, as it is mostly the workload's own loopback traffic) less the server's and the load generator's,
 /// per second of wall time. Near 0 on a quiet machine; 0.5 means half a core went to something else, and the figures
 /// are suspect.
 /// </summary>
-public sealed class InterferenceMeter(int? serverPid)
+/// <param name="systemPids">The processes of the system under test (the server; a cluster's nodes and engine): not "other".</param>
+public sealed class InterferenceMeter(IReadOnlyList<int> systemPids)
 {
     private readonly long _busy0 = MachineBusyTicks();
-    private readonly double? _server0 = serverPid is int p ? ProcStats.CpuSeconds(p) : null;
+    private readonly SystemCpuMeter _server = new(systemPids);
     private readonly double? _self0 = ProcStats.CpuSeconds(ProcStats.Self);
     private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -107,7 +135,7 @@ public sealed class InterferenceMeter(int? serverPid)
     {
         long busy = MachineBusyTicks();
         if (busy < 0 || _busy0 < 0 || ProcStats.CpuSeconds(ProcStats.Self) is not double self || _self0 is not double self0) return null;
-        double server = serverPid is int p && ProcStats.CpuSeconds(p) is double s && _server0 is double s0 ? s - s0 : 0;
+        double server = _server.Elapsed ?? 0;
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(_start).TotalSeconds;
         if (seconds <= 0) return null;
         double other = (busy - _busy0) / ProcStats.TicksPerSecond - (self - self0) - server;
@@ -152,7 +180,7 @@ public static class Machine
         var deadline = DateTime.UtcNow + limit;
         while (DateTime.UtcNow < deadline)
         {
-            var meter = new InterferenceMeter(null);
+            var meter = new InterferenceMeter([]);
             await Task.Delay(250, cancel);
             if (meter.OtherCores() is not double other || other < 0.1 * Environment.ProcessorCount) return;
         }

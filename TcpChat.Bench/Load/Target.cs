@@ -26,6 +26,15 @@ public sealed record Target(string Host, int Port, ChatProtocol Protocol, int? S
 
     private readonly IReadOnlyList<IPEndPoint>? _nodes;
 
+    /// <summary>
+    /// The rest of the system under test besides <see cref="ServerPid"/> (a cluster's other nodes, its engine's servers):
+    /// their CPU time counts as the server's (<c>--system-pids</c>).
+    /// </summary>
+    public IReadOnlyList<int> OtherPids { get; init; } = [];
+
+    /// <summary>Every process of the system under test: <see cref="ServerPid"/> and <see cref="OtherPids"/>.</summary>
+    public IReadOnlyList<int> SystemPids => ServerPid is int p ? [p, .. OtherPids] : OtherPids;
+
     /// <summary>Where the clients go, for tables: the endpoint, or every node and how many.</summary>
     public string Where => Nodes.Count == 1 ? EndPoint.ToString() : $"{string.Join(',', Nodes)} ({Nodes.Count} nodes, the sender on the first)";
 

@@ -9,14 +9,14 @@ namespace TcpChat.Bench.Workloads;
 public sealed record StepResult(
     double Rate, int Receivers, long Sent, long Expected, long Delivered, long Gaps, string? Disconnected,
     double Seconds, double DeliveriesPerSecond, double? ServerCpuSeconds, double? ClientCpuSeconds, LatencyHistogram Latency,
-    bool Drained, double? OtherCores = null)
+    bool Drained, double? OtherCores = null, IReadOnlyDictionary<int, double>? CpuSecondsByPid = null)
 {
     /// <summary>Other processes used this much CPU meanwhile (in cores): the step shared the machine.</summary>
     public bool Disturbed => OtherCores > 0.15;
 
     public long Lost => Expected - Delivered;
 
-    /// <summary>Server CPU nanoseconds per delivery, when the server's process is known.</summary>
+    /// <summary>Server CPU nanoseconds per delivery (with --system-pids: of the whole system under test), when the server's process is known.</summary>
     public double? CpuNsPerDelivery => ServerCpuSeconds is double s && Delivered > 0 ? s * 1e9 / Delivered : null;
 
     /// <summary>The load generator's share of its core: near 100% means the figure is the client's limit, not the server's.</summary>
@@ -87,9 +87,9 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
         Volatile.Write(ref _latency, latency);
         long receivedBefore = _receivers.Sum(r => Volatile.Read(ref r.Received));
         long gapsBefore = _receivers.Sum(r => Volatile.Read(ref r.Gaps));
-        var serverCpu = new CpuMeter(_target.ServerPid);
+        var serverCpu = new SystemCpuMeter(_target.SystemPids);
         var clientCpu = new CpuMeter(ProcStats.Self);
-        var interference = new InterferenceMeter(_target.ServerPid);
+        var interference = new InterferenceMeter(_target.SystemPids);
 
         long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 50; // 20 ms from now
         var schedule = new RateSchedule(rate, count, start, Stopwatch.Frequency);
@@ -115,14 +115,15 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
             catch (BenchException) { } // the sender's connection closed: reported below
             _nextSeq = firstSeq + pacer.Sent; // a sender stopped early sent fewer than scheduled
         }
-        double? cpu = serverCpu.Elapsed, mine = clientCpu.Elapsed;
+        var cpuByPid = serverCpu.ByPid;
+        double? cpu = cpuByPid?.Values.Sum(), mine = clientCpu.Elapsed;
         long delivered = Delivered();
         long last = _receivers.Max(r => Volatile.Read(ref r.LastAt));
         double elapsed = Math.Max(1e-6, (double)(Math.Max(last, schedule.End) - start) / Stopwatch.Frequency);
         var closed = Clients.FirstClosed(_receivers.Append(_sender));
         return new StepResult(rate, _receivers.Length, pacer.Sent, count * _receivers.Length, delivered,
             _receivers.Sum(r => Volatile.Read(ref r.Gaps)) - gapsBefore, closed is null ? null : $"{closed.Nick}: {closed.ClosedReason}",
-            elapsed, delivered / elapsed, cpu, mine, latency, delivered >= count * _receivers.Length, interference.OtherCores());
+            elapsed, delivered / elapsed, cpu, mine, latency, delivered >= count * _receivers.Length, interference.OtherCores(), cpuByPid);
     }
 
     /// <summary>

@@ -180,6 +180,7 @@ internal static class Tables
         deliveriesPerSecond = Math.Round(s.DeliveriesPerSecond, 1),
         latencyMs = LatencyJson(s.Latency),
         serverCpuSeconds = s.ServerCpuSeconds is double c ? Math.Round(c, 3) : (double?)null,
+        cpuSecondsByPid = s.CpuSecondsByPid?.ToDictionary(x => x.Key.ToString(CultureInfo.InvariantCulture), x => Math.Round(x.Value, 3)),
         cpuNsPerDelivery = s.CpuNsPerDelivery is double n ? Math.Round(n, 1) : (double?)null,
         clientCpuShare = s.ClientCpuShare is double cc ? Math.Round(cc, 3) : (double?)null,
         passed = s.Failure(maxLagMs) is null,

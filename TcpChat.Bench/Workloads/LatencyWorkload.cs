@@ -45,6 +45,9 @@ public sealed record LatencyResult(Target Target, LatencySettings Settings, Step
         delivered = Step.Delivered,
         lost = Step.Lost,
         disconnected = Step.Disconnected,
+        sent = Step.Sent,
+        serverCpuSeconds = Step.ServerCpuSeconds is double s ? Math.Round(s, 3) : (double?)null,
+        cpuSecondsByPid = Step.CpuSecondsByPid?.ToDictionary(x => x.Key.ToString(CultureInfo.InvariantCulture), x => Math.Round(x.Value, 3)),
         cpuNsPerDelivery = Step.CpuNsPerDelivery is double n ? Math.Round(n, 1) : (double?)null,
         clientCpuShare = Step.ClientCpuShare is double c ? Math.Round(c, 3) : (double?)null,
     };

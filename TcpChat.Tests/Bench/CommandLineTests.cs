@@ -25,6 +25,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData(new[] { "latency", "--targets", "127.0.0.1:7801,127.0.0.1" }, "tcpchat-bench latency: --targets: '127.0.0.1' is not host:port (e.g. 127.0.0.1:7801,127.0.0.1:7802; [::1]:7801 for IPv6)")]
     [InlineData(new[] { "fanout", "--targets", "127.0.0.1:7801", "--port", "7777" }, "tcpchat-bench fanout: give --targets or --host/--port, not both")]
+    [InlineData(new[] { "fanout", "--system-pids", "12,x" }, "tcpchat-bench fanout: --system-pids: '12,x' is not a list of process ids (e.g. 1234,1240)")]
     public async Task BadTargetsAreRefusedInOneLineBeforeAnyConnection(string[] args, string expected)
     {
         var (code, stdout, stderr) = await BenchAsync(args);
