@@ -179,6 +179,11 @@ done
 
 names=""
 for pid in "${!NAMES[@]}"; do names+="$pid=${NAMES[$pid]} "; done
-python3 bench/cluster_report.py --results "$RESULTS" --commands "$COMMANDS" --names "$names" --out "$OUT" \
-    --settings "RECEIVERS=$RECEIVERS RATES=$RATES STEP=$STEP LAT_RECEIVERS=$LAT_RECEIVERS LAT_RATE=$LAT_RATE LAT_SECONDS=$LAT_SECONDS STALL_RUNS=$STALL_RUNS"
+# The raw results beside the report, with what the report needs to be written again from them alone
+# (bench/cluster_report.py --results docs/benchmarks-cluster.jsonl --out docs/benchmarks-cluster.md).
+python3 -c 'import json,sys; print(json.dumps({"system":"meta","load":"","result":{"workload":"meta","names":sys.argv[1],"settings":sys.argv[2],"commands":open(sys.argv[3]).read()}}))' \
+    "$names" "RECEIVERS=$RECEIVERS RATES=$RATES STEP=$STEP LAT_RECEIVERS=$LAT_RECEIVERS LAT_RATE=$LAT_RATE LAT_SECONDS=$LAT_SECONDS STALL_RUNS=$STALL_RUNS" \
+    "$COMMANDS" >> "$RESULTS"
+cp "$RESULTS" "${OUT%.md}.jsonl"
+python3 bench/cluster_report.py --results "${OUT%.md}.jsonl" --out "$OUT"
 echo "wrote $OUT (load average now $(load))"

@@ -17,14 +17,12 @@ def f(x, fmt="{:,.1f}"):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
-    ap.add_argument("--commands", required=True)
-    ap.add_argument("--names", default="")
-    ap.add_argument("--settings", default="")
     ap.add_argument("--notes", default=os.path.join(os.path.dirname(__file__), "cluster-notes.md"))
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     rows = [json.loads(l) for l in open(a.results) if l.strip()]
-    names = dict(p.split("=", 1) for p in a.names.split())
+    meta = next(r["result"] for r in rows if r["result"].get("workload") == "meta")
+    names = dict(p.split("=", 1) for p in meta["names"].split())
     by = lambda workload: [r for r in rows if r["result"].get("workload") == workload]
     md = []
     w = md.append
@@ -44,10 +42,11 @@ def main():
     w("")
     w("## Machine")
     w("")
-    w(f"- {sh('nproc')} cores: {sh(\"grep -m1 'model name' /proc/cpuinfo | cut -d: -f2\")}; "
-      f"{sh(\"awk '/MemTotal/ {printf \\\"%.1f GiB\\\", $2/1048576}' /proc/meminfo\")} RAM; Linux {platform.release()}")
+    model = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")
+    mem_gib = int(sh("awk '/MemTotal/ {print $2}' /proc/meminfo") or 0) / 1048576
+    w(f"- {sh('nproc')} cores: {model}; {mem_gib:.1f} GiB RAM; Linux {platform.release()}")
     w(f"- .NET {sh('dotnet --version')}; {sh('nats-server --version')} (Debian's package); Python {platform.python_version()}")
-    w(f"- run {sh('date -u +%Y-%m-%dT%H:%MZ')}; settings: `{a.settings}`")
+    w(f"- run {sh('date -u +%Y-%m-%dT%H:%MZ')}; settings: `{meta['settings']}`")
     w("- the machine is shared (other builds and test suites ran at the same time): every figure has the load average (1, 5,")
     w("  15 min) read just before it, and the bench's own estimate of the CPU other processes took meanwhile (`other cores`).")
     w("")
@@ -153,7 +152,7 @@ def main():
     w("")
     w("```sh")
     w("bench/cluster.sh")
-    w(open(a.commands).read().rstrip())
+    w(meta["commands"].rstrip())
     w("```")
     w("")
     with open(a.out, "w") as out:

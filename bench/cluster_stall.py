@@ -77,6 +77,13 @@ class Client:
         except (ConnectionError, OSError) as e:
             self.closed = str(e)
 
+    def errors_seen(self):
+        """Each distinct ERR or BYE, with how many times it came."""
+        counts = {}
+        for _, e in self.errors:
+            counts[e.strip()] = counts.get(e.strip(), 0) + 1
+        return [f"{n} x {e}" for e, n in counts.items()]
+
     def send(self, data):
         self.sock.sendall(data)
 
@@ -151,7 +158,7 @@ def one_run(a, run):
         "consumerElectionsSeconds": [round((t - killed_wall).total_seconds(), 3) for t in consumers],
         "longestGapSeconds": round(longest, 3) if longest is not None else None,
         "gapStartsAfterKillSeconds": round(gap_at - killed, 3) if gap_at is not None else None,
-        "senderErrors": [e for _, e in sender.errors][:5], "receiverErrors": [e for _, e in receiver.errors][:5],
+        "senderErrors": sender.errors_seen(), "receiverErrors": receiver.errors_seen(),
         "closed": sender.closed or receiver.closed,
     }
     sender.close()
