@@ -136,14 +136,14 @@ def main():
     w("'$G > TCPCHAT'\" (the log's clock, ms resolution); `consumer elections` the TCPCHAT consumer leaders elected after")
     w("the kill; `longest gap` the longest time between two deliveries at the receiver.")
     w("")
-    w("| run | killed | election s | consumer elections s | longest gap s | gap starts after kill s | sent | lost | sender errors | load before |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| run | killed | election s | consumer elections s | longest gap s | gap starts after kill s | sent | refused | lost untold | duplicates | sender errors | load before |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in by("stall"):
         for x in r["result"]["runs"]:
             ce = ", ".join(f"{c:.2f}" for c in x["consumerElectionsSeconds"]) or "none"
             errs = "; ".join(x["senderErrors"]) or "none"
             w(f"| {x['run']} | {x['killed']} | {f(x['electionSeconds'], '{:.3f}')} | {ce} | {f(x['longestGapSeconds'], '{:.3f}')} | "
-              f"{f(x['gapStartsAfterKillSeconds'], '{:.2f}')} | {x['sent']} | {x['lost']} | {errs} | {r['load']} |")
+              f"{f(x['gapStartsAfterKillSeconds'], '{:.2f}')} | {x['sent']} | {x['refused']} | {x['lostUntold']} | {x['duplicates']} | {errs} | {r['load']} |")
     w("")
     if os.path.exists(a.notes):
         w(open(a.notes).read().rstrip())

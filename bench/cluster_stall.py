@@ -143,7 +143,16 @@ def one_run(a, run):
     os.kill(pid, signal.SIGKILL)
     time.sleep(a.after)
     stop.set()
-    time.sleep(2)  # the last messages arrive
+    # The backlog of the stall may still be arriving: wait until every message sent is received or refused, or nothing
+    # more came for 5 s, so that "lost" means lost, not late.
+    progress, last = time.monotonic(), -1
+    while time.monotonic() - progress < 5:
+        seen = len({text for _, text in receiver.messages}) + len(sender.errors)
+        if seen >= sent[0]:
+            break
+        if seen != last:
+            progress, last = time.monotonic(), seen
+        time.sleep(0.1)
     survivors = [n for n in ("s1", "s2", "s3") if n != who]
     elected = sorted(t for n in survivors for t in log_events(os.path.join(a.work, f"nats-{n}", "log"), STREAM_LEADER) if t > killed_wall)
     consumers = sorted(t for n in survivors for t in log_events(os.path.join(a.work, f"nats-{n}", "log"), CONSUMER_LEADER) if t > killed_wall)
@@ -153,7 +162,9 @@ def one_run(a, run):
     received = {text for _, text in receiver.messages}
     result = {
         "run": run, "killed": who, "rate": a.rate, "sent": sent[0], "received": len(received),
-        "lost": sent[0] - len(received),
+        "lost": sent[0] - len(received), "refused": len(sender.errors),
+        "lostUntold": sent[0] - len(received) - len(sender.errors),  # neither received nor refused: a real loss
+        "duplicates": len(receiver.messages) - len(received),
         "electionSeconds": round((elected[0] - killed_wall).total_seconds(), 3) if elected else None,
         "consumerElectionsSeconds": [round((t - killed_wall).total_seconds(), 3) for t in consumers],
         "longestGapSeconds": round(longest, 3) if longest is not None else None,

@@ -42,6 +42,9 @@ public sealed record StepResult(
 /// </summary>
 public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
 {
+    /// <summary>The longest a step waits for its deliveries after the last send (plus a second), whatever the lag allowed.</summary>
+    public const double MaxWaitAfterLastSendMs = 30_000;
+
     private readonly Target _target;
     private readonly BenchConnection[] _receivers;
     private readonly BenchConnection _sender;
@@ -101,7 +104,9 @@ public sealed class FanoutRoom : IMessageSink, IAsyncDisposable
             + $"delivered {Delivered()}/{count * _receivers.Length}, p99 {StepResult.Ms(latency.Percentile(99)):0.0} ms"))
         {
             // Until every delivery is made, a connection closes, or the lag allowed after the last send has passed.
-            long deadline = schedule.End + (long)(Math.Max(maxLagMs, 200) / 1000 * Stopwatch.Frequency) * 2 + Stopwatch.Frequency;
+            // Twice the lag, capped: the latency workload allows any lag (double.MaxValue), whose ticks would overflow.
+            double waitMs = Math.Min(Math.Max(maxLagMs, 200) * 2, MaxWaitAfterLastSendMs);
+            long deadline = schedule.End + (long)(waitMs / 1000 * Stopwatch.Frequency) + Stopwatch.Frequency;
             while (true)
             {
                 if (sending.IsFaulted) break;
