@@ -19,6 +19,7 @@ LAT_SECONDS=${LAT_SECONDS:-10}
 STALL_RUNS=${STALL_RUNS:-3}
 OUT=${OUT:-docs/benchmarks-cluster.md}
 
+STARTED=$(date -u +%Y-%m-%dT%H:%MZ)
 WORK=$(mktemp -d /tmp/tcpchat-cluster-bench.XXXXXX)
 PIDS=()
 cleanup() {
@@ -181,9 +182,9 @@ names=""
 for pid in "${!NAMES[@]}"; do names+="$pid=${NAMES[$pid]} "; done
 # The raw results beside the report, with what the report needs to be written again from them alone
 # (bench/cluster_report.py --results docs/benchmarks-cluster.jsonl --out docs/benchmarks-cluster.md).
-python3 -c 'import json,sys; print(json.dumps({"system":"meta","load":"","result":{"workload":"meta","names":sys.argv[1],"settings":sys.argv[2],"commands":open(sys.argv[3]).read()}}))' \
+python3 -c 'import json,sys; print(json.dumps({"system":"meta","load":"","result":{"workload":"meta","names":sys.argv[1],"settings":sys.argv[2],"commands":open(sys.argv[3]).read(),"started":sys.argv[4]}}))' \
     "$names" "RECEIVERS=$RECEIVERS RATES=$RATES STEP=$STEP LAT_RECEIVERS=$LAT_RECEIVERS LAT_RATE=$LAT_RATE LAT_SECONDS=$LAT_SECONDS STALL_RUNS=$STALL_RUNS" \
-    "$COMMANDS" >> "$RESULTS"
+    "$COMMANDS" "$STARTED" >> "$RESULTS"
 cp "$RESULTS" "${OUT%.md}.jsonl"
 python3 bench/cluster_report.py --results "${OUT%.md}.jsonl" --out "$OUT"
 echo "wrote $OUT (load average now $(load))"

@@ -46,7 +46,7 @@ def main():
     mem_gib = int(sh("awk '/MemTotal/ {print $2}' /proc/meminfo") or 0) / 1048576
     w(f"- {sh('nproc')} cores: {model}; {mem_gib:.1f} GiB RAM; Linux {platform.release()}")
     w(f"- .NET {sh('dotnet --version')}; {sh('nats-server --version')} (Debian's package); Python {platform.python_version()}")
-    w(f"- run {sh('date -u +%Y-%m-%dT%H:%MZ')}; settings: `{meta['settings']}`")
+    w(f"- run started {meta.get('started', '?')}; settings: `{meta['settings']}`")
     w("- the machine is shared (other builds and test suites ran at the same time): every figure has the load average (1, 5,")
     w("  15 min) read just before it, and the bench's own estimate of the CPU other processes took meanwhile (`other cores`).")
     w("")
