@@ -467,18 +467,6 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         Assert.Single(error.Trim().Split('\n'));
     }
 
-    [Theory]
-    [InlineData("--nikc", "tcpchat: unknown option '--nikc' (did you mean --nick?)")]
-    [InlineData("--prot", "tcpchat: unknown option '--prot' (did you mean --port?)")]
-    [InlineData("--no-bel", "tcpchat: unknown option '--no-bel' (did you mean --no-bell?)")]
-    [InlineData("--frobnicate", "tcpchat: unknown option '--frobnicate' (tcpchat --help lists them)")]
-    public async Task AnUnknownFlagIsRefusedInOneLineNamingTheNearestKnownOne(string flag, string expected)
-    {
-        var (code, error) = await RunClientAsync(flag, "x", "--port", "1");
-        Assert.Equal(2, code);
-        Assert.Equal(expected, error.Trim());
-    }
-
     /// <summary>Runs the client binary with redirected output (no terminal) to its end; killed if it outlives the timeout.</summary>
     private static async Task<(int Code, string Stderr)> RunClientAsync(params string[] args)
     {
