@@ -347,6 +347,21 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEmojiWithASkinToneLeavesTheRestOfItsRowInPlace()
+    {
+        // tmux 3.3 draws 👍🏽 four cells wide where the client counts two, as many terminals do: the rest of the row
+        // (the message's end, the blank gutter, the user list's separator) must stay where the client put it.
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        bob.Send("SEND #lobby :X 👍🏽 Y 🇵🇹 Z\n");
+        string screen = await tmux.WaitForTextAsync("bob: X");
+        string row = screen.Split('\n').Single(r => r.Contains("bob: X"));
+        // The message's end, then the separator still on this row (and the user list's row after it, if any).
+        Assert.Matches(@"bob: X .* Z +│( \w+)?$", row.TrimEnd());
+    }
+
+    [Fact]
     public async Task MouseTrackingStaysOffWithoutTheMouseFlag()
     {
         await using var tmux = await StartClientAsync("ana");
