@@ -2,12 +2,14 @@ using System.Reflection;
 using Terminal.Gui.App;
 using Terminal.Gui.Drivers;
 using TcpChat.Tui.Input;
+using TcpChat.Tui.Views;
 
 namespace TcpChat.Tui.App;
 
 /// <summary>
-/// Creates the Terminal.Gui application with the ANSI driver and the client's input in front of its parser
-/// (<see cref="ChatTerminalInput"/>). Terminal.Gui 2.5.0 takes a custom component factory only through the
+/// Creates the Terminal.Gui application with the ANSI driver, the client's input in front of its parser
+/// (<see cref="ChatTerminalInput"/>) and its output placing the cursor after complex graphemes
+/// (<see cref="ChatTerminalOutput"/>). Terminal.Gui 2.5.0 takes a custom component factory only through the
 /// constructor of its application class, which it does not make public, so that constructor is called by
 /// reflection. If a later version changes it, the plain application is used (everything works except Alt+key
 /// followed at once by more input) — a unit test pins that the custom input is in place with the version we ship.
@@ -18,7 +20,7 @@ public static class ChatApplication
     public static (IApplication App, ChatTerminalInput? Input) Create()
     {
         var input = new ChatTerminalInput();
-        var factory = new AnsiComponentFactory(input);
+        var factory = new AnsiComponentFactory(input, new ChatTerminalOutput());
         var type = typeof(Application).Assembly.GetType("Terminal.Gui.App.ApplicationImpl");
         var constructor = type?.GetConstructor(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IComponentFactory)]);
         if (constructor?.Invoke([factory]) is IApplication app)

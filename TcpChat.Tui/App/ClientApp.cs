@@ -71,6 +71,7 @@ public static class ClientApp
         private bool _quitTimerSet;
         private int _drainScheduled;
         private readonly AutoResetEvent _wake = new(false);
+        private readonly AutoResetEvent _keyArrived = new(false);
         private int _inputWake;
         private long _lastInputTicks;
         private long _lastIterationTicks;
@@ -103,6 +104,7 @@ public static class ClientApp
                 {
                     Volatile.Write(ref _inputWake, 1);
                     _wake.Set();
+                    _keyArrived.Set();
                 };
                 input.TerminalLost += () => Post(new Stop());
             }
@@ -184,9 +186,12 @@ public static class ClientApp
             }
             else
             {
-                long since = Environment.TickCount64 - _lastIterationTicks;
-                if (since < (long)FrameInterval.TotalMilliseconds)
-                    Thread.Sleep((int)((long)FrameInterval.TotalMilliseconds - since));
+                // Not woken by a key: a pause until FrameInterval since the last iteration, so that messages arriving
+                // meanwhile are drawn together. A key ends it at once (a plain sleep here held a key typed right
+                // after the previous one's frame for up to FrameInterval).
+                long pause = (long)FrameInterval.TotalMilliseconds - (Environment.TickCount64 - _lastIterationTicks);
+                if (pause > 0 && _keyArrived.WaitOne((int)pause) && Interlocked.Exchange(ref _inputWake, 0) == 1)
+                    Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
             }
             _lastIterationTicks = Environment.TickCount64;
         }
