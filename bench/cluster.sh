@@ -23,6 +23,8 @@ STARTED=$(date -u +%Y-%m-%dT%H:%MZ)
 WORK=$(mktemp -d /tmp/tcpchat-cluster-bench.XXXXXX)
 PIDS=()
 cleanup() {
+    # With the nats-servers cluster_stall.py started again (by pid, from its file), even when it was interrupted.
+    [[ -f $WORK/restarted-pids ]] && while read -r p; do PIDS+=("$p"); done < "$WORK/restarted-pids"
     for pid in "${PIDS[@]}"; do kill -9 "$pid" 2> /dev/null || true; done
     wait 2> /dev/null || true
     rm -rf "$WORK"
