@@ -163,7 +163,9 @@ def one_run(a, run):
     result = {
         "run": run, "killed": who, "rate": a.rate, "sent": sent[0], "received": len(received),
         "lost": sent[0] - len(received), "refused": len(sender.errors),
-        "lostUntold": sent[0] - len(received) - len(sender.errors),  # neither received nor refused: a real loss
+        # Neither received nor refused: a real loss. Negative: at least that many refused messages were delivered all the
+        # same (the node gave up waiting for the engine's ack, but the engine had stored the message).
+        "lostUntold": sent[0] - len(received) - len(sender.errors),
         "duplicates": len(receiver.messages) - len(received),
         "electionSeconds": round((elected[0] - killed_wall).total_seconds(), 3) if elected else None,
         "consumerElectionsSeconds": [round((t - killed_wall).total_seconds(), 3) for t in consumers],
