@@ -108,9 +108,10 @@ public static class ClientApp
                 };
                 input.TerminalLost += () => Post(new Stop());
             }
-            // The toolkit's loop runs at most this many iterations a second and sleeps the rest of each one; the
-            // client's OnIteration does the waiting instead (for a key, a frame, a signal), so this only caps it.
-            Application.MaximumIterationsPerSecond = 1000;
+            // The toolkit's loop sleeps at the end of each iteration for what is left of 1/MaximumIterationsPerSecond
+            // (a Task.Delay: 1 ms asked took several, and a key typed meanwhile waited). The client's OnIteration does
+            // the waiting instead (for a key, a frame, a signal), so the toolkit's share is made zero.
+            Application.MaximumIterationsPerSecond = ushort.MaxValue; // 1000 / 65535 ms: no pause
             app.Init(DriverRegistry.Names.ANSI);
             app.Driver!.Force16Colors = true; // the 16 themed ANSI colours, never RGB (the user's theme decides)
             app.Keyboard.KeyBindings.Clear(); // no application-wide keys (Esc, Ctrl+Z, Tab...): the client's own only
