@@ -33,7 +33,9 @@ internal sealed partial class ClusterChat
                 // Short pulls with frequent heartbeats: when the server holding the pull dies (a stream leader, say), the
                 // library notices within two heartbeats and pulls again elsewhere, instead of waiting out a 30 s pull.
                 var pulls = new NatsJSConsumeOpts { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(5), IdleHeartbeat = TimeSpan.FromSeconds(1) };
-                await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: pulls, cancellationToken: stop))
+                using var stuck = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                using var watchdog = WatchConsumer(stuck);
+                await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: pulls, cancellationToken: stuck.Token))
                 {
                     if (msg.Metadata is not { } meta) continue;
                     ulong seq = meta.Sequence.Stream;
@@ -50,6 +52,12 @@ internal sealed partial class ClusterChat
             {
                 return;
             }
+            catch (OperationCanceledException)
+            {
+                // The watchdog found the consumer stuck: a new one, from the first event not applied.
+                _log.LogWarning("Cluster consumer stuck (stored events not delivered for {Seconds} s); starting again from {Seq}",
+                    ConsumerStuckAfter.TotalSeconds, Volatile.Read(ref _applied) + 1);
+            }
             catch (Exception e)
             {
                 // The engine went away for longer than the ordered consumer's resets: start again where it stopped.
@@ -59,6 +67,38 @@ internal sealed partial class ClusterChat
                 catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    /// <summary>
+    /// How long events this node had stored may wait undelivered before its consumer counts as stuck. After a stream
+    /// leader's death the library's ordered consumer sometimes stopped delivering without an error (seen about once
+    /// in three leader kills on nats-server 2.9.10): the message was stored, and nobody on this node saw it.
+    /// </summary>
+    private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(3);
+
+    /// <summary>Cancels <paramref name="stuck"/> when the engine acknowledged an event this node has not applied for <see cref="ConsumerStuckAfter"/>.</summary>
+    private IDisposable WatchConsumer(CancellationTokenSource stuck)
+    {
+        long stillSince = Environment.TickCount64;
+        ulong lastApplied = 0;
+        var timer = new Timer(_ =>
+        {
+            ulong applied;
+            lock (_gate) applied = _applied;
+            long now = Environment.TickCount64;
+            // Behind but moving (a busy node catching up) is not stuck: only no progress at all while behind is.
+            if (_engine.HighestAcked <= applied || applied != lastApplied)
+            {
+                lastApplied = applied;
+                stillSince = now;
+                return;
+            }
+            if (now - stillSince < (long)ConsumerStuckAfter.TotalMilliseconds)
+                return;
+            try { stuck.Cancel(); }
+            catch (ObjectDisposedException) { } // the consumer ended meanwhile
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return timer;
     }
 
     /// <summary>Under <see cref="_gate"/>.</summary>
@@ -249,6 +289,12 @@ internal sealed partial class ClusterChat
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException)
+            {
+                // The watchdog found the consumer stuck: a new one, from the first event not applied.
+                _log.LogWarning("Cluster consumer stuck (stored events not delivered for {Seconds} s); starting again from {Seq}",
+                    ConsumerStuckAfter.TotalSeconds, Volatile.Read(ref _applied) + 1);
             }
             catch (Exception e)
             {

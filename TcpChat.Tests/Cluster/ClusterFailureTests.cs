@@ -64,12 +64,10 @@ public sealed class ClusterFailureTests
         for (var clock = Stopwatch.StartNew(); ; )
         {
             alice.Send("SEND #lobby :back?\n");
-            var answer = await alice.ExpectAsync(f => f.Verb is Verb.Err or Verb.Msg, "ERR or MSG");
+            // An "is anyone there?" stored just before the engine died may be delivered now: not the answer sought.
+            var answer = await alice.ExpectAsync(f => f.Verb is Verb.Err || (f.Verb == Verb.Msg && f.Text == "back?"), "ERR or MSG back?");
             if (answer.Verb == Verb.Msg)
-            {
-                Assert.Equal("back?", answer.Text);
                 break;
-            }
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "never recovered: " + a.Log);
             await Task.Delay(200); // one try each 200 ms until the deadline: a poll, not a synchronisation
         }
