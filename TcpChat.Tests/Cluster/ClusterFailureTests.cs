@@ -105,7 +105,7 @@ public sealed class ClusterFailureTests
                 break;
             }
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"never took users again: {answer}\n{a.Log}");
-            await Task.Delay(200);
+            await Task.Delay(200); // one try each 200 ms until the deadline: a poll, not a synchronisation
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
                 }
             })).ToArray();
 
-            // Each user sends a numbered message every 20 ms; the leader is killed after one second of it.
+            // Each user sends a numbered message every 20 ms; the leader is killed while they do.
             double killAt = 0;
             var sent = new int[3];
             var senders = users.Select((user, i) => Task.Run(async () =>
@@ -62,7 +62,16 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
                     await Task.Delay(20); // the pace of the load, not a synchronisation
                 }
             })).ToArray();
-            await Task.Delay(1000);
+            // The leader is killed once chat flows: every member has had messages from every sender.
+            for (var flowing = Stopwatch.StartNew(); ; await Task.Delay(50)) // a poll with a deadline
+            {
+                bool all = Enumerable.Range(0, 3).All(i =>
+                {
+                    lock (arrivals[i]) return nicks.All(n => arrivals[i].Count(a => a.Frame.Verb == Verb.Msg && a.Frame.Arg(1) == n) >= 10);
+                });
+                if (all) break;
+                Assert.True(flowing.Elapsed < TimeSpan.FromSeconds(60), "chat never flowed to every member");
+            }
             string leader = await StreamLeaderAsync(servers);
             killAt = clock.Elapsed.TotalMilliseconds;
             servers.Single(s => s.Name == leader).Kill();
