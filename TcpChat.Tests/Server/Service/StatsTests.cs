@@ -60,6 +60,8 @@ public sealed class StatsTests
             await alice.ExpectAsync("REGISTER alice");
             Assert.StartsWith("ERR UNKNOWN_VERB FOO :", (await alice.ExpectAsync("ERR")).ToString());
         }
+        // alice's nick is free only once the server has seen her go (else the guesser below hears NICK_IN_USE).
+        await ServerInsight.WaitUntilAsync(() => server.Hub().ConnectionCount == 0, "alice gone");
 
         // One wrong password: a password failure, and (with --max-password-failures 1) a close for it.
         await using (var guesser = await server.ConnectAsync())
