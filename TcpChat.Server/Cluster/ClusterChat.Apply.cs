@@ -34,26 +34,35 @@ internal sealed partial class ClusterChat
                 // library notices within two heartbeats and pulls again elsewhere, instead of waiting out a 30 s pull.
                 var pulls = new NatsJSConsumeOpts { MaxMsgs = 1000, Expires = TimeSpan.FromSeconds(5), IdleHeartbeat = TimeSpan.FromSeconds(1) };
                 using var stuck = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                using var watchdog = WatchConsumer(stuck);
-                await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: pulls, cancellationToken: stuck.Token))
+                var watchdog = WatchConsumerAsync(stuck);
+                try
                 {
-                    if (msg.Metadata is not { } meta) continue;
-                    ulong seq = meta.Sequence.Stream;
-                    lock (_gate)
+                    await foreach (var msg in consumer.ConsumeAsync<byte[]>(opts: pulls, cancellationToken: stuck.Token))
                     {
-                        if (seq <= _applied) continue; // seen before a reset of the consumer
-                        if (msg.Data is { } data && ClusterEvent.Decode(data) is { } e)
-                            Apply(msg.Subject, seq, meta.Timestamp, e);
-                        _applied = seq;
+                        if (msg.Metadata is not { } meta) continue;
+                        ulong seq = meta.Sequence.Stream;
+                        lock (_gate)
+                        {
+                            if (seq <= _applied) continue; // seen before a reset of the consumer
+                            if (msg.Data is { } data && ClusterEvent.Decode(data) is { } e)
+                                Apply(msg.Subject, seq, meta.Timestamp, e);
+                            _applied = seq;
+                        }
                     }
+                }
+                finally
+                {
+                    await stuck.CancelAsync(); // ends the watchdog with this consumer
+                    await watchdog;
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (_consumerStuck)
             {
+                _consumerStuck = false;
                 // The watchdog found the consumer stuck: a new one, from the first event not applied.
                 _log.LogWarning("Cluster consumer stuck (stored events not delivered for {Seconds} s); starting again from {Seq}",
                     ConsumerStuckAfter.TotalSeconds, Volatile.Read(ref _applied) + 1);
@@ -70,35 +79,53 @@ internal sealed partial class ClusterChat
     }
 
     /// <summary>
-    /// How long events this node had stored may wait undelivered before its consumer counts as stuck. After a stream
-    /// leader's death the library's ordered consumer sometimes stopped delivering without an error (seen about once
-    /// in three leader kills on nats-server 2.9.10): the message was stored, and nobody on this node saw it.
+    /// How long the stream may hold events this node has not applied, with none applied meanwhile, before its consumer
+    /// counts as stuck. After a stream leader's death the library's ordered consumer sometimes stopped delivering
+    /// without an error (seen about once in three leader kills on nats-server 2.9.10): the events were stored, and
+    /// nobody on this node saw them.
     /// </summary>
     private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(3);
 
-    /// <summary>Cancels <paramref name="stuck"/> when the engine acknowledged an event this node has not applied for <see cref="ConsumerStuckAfter"/>.</summary>
-    private IDisposable WatchConsumer(CancellationTokenSource stuck)
+    private volatile bool _consumerStuck;
+
+    /// <summary>
+    /// Cancels <paramref name="stuck"/> when the engine holds events this node has not applied and none was applied
+    /// for <see cref="ConsumerStuckAfter"/>. What the engine holds is known without asking when this node stored an
+    /// event itself (<see cref="ClusterEngine.HighestAcked"/>); otherwise the stream is asked, and only once applying
+    /// has stood still that long (an idle cluster costs one request per period, a busy one none).
+    /// </summary>
+    private async Task WatchConsumerAsync(CancellationTokenSource stuck)
     {
+        var ended = stuck.Token;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         long stillSince = Environment.TickCount64;
-        ulong lastApplied = 0;
-        var timer = new Timer(_ =>
+        ulong lastApplied = Volatile.Read(ref _applied);
+        while (await WaitAsync(timer, ended))
         {
-            ulong applied;
-            lock (_gate) applied = _applied;
+            ulong applied = Volatile.Read(ref _applied);
             long now = Environment.TickCount64;
-            // Behind but moving (a busy node catching up) is not stuck: only no progress at all while behind is.
-            if (_engine.HighestAcked <= applied || applied != lastApplied)
+            if (applied != lastApplied)
             {
                 lastApplied = applied;
                 stillSince = now;
-                return;
+                continue;
             }
-            if (now - stillSince < (long)ConsumerStuckAfter.TotalMilliseconds)
-                return;
-            try { stuck.Cancel(); }
-            catch (ObjectDisposedException) { } // the consumer ended meanwhile
-        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        return timer;
+            if (now - stillSince < (long)ConsumerStuckAfter.TotalMilliseconds) continue;
+            ulong stored = _engine.HighestAcked;
+            if (stored <= applied)
+            {
+                try { stored = await _engine.LastSequenceAsync(); }
+                catch (ClusterUnavailableException) { continue; } // the engine is away: nothing to tell yet
+            }
+            if (stored <= Volatile.Read(ref _applied))
+            {
+                stillSince = now; // idle, not stuck: ask again a period from now
+                continue;
+            }
+            _consumerStuck = true;
+            await stuck.CancelAsync();
+            return;
+        }
     }
 
     /// <summary>Under <see cref="_gate"/>.</summary>
@@ -179,6 +206,10 @@ internal sealed partial class ClusterChat
         {
             if (room.Find(key, node) is not { } leaver) continue;
             Remove(room, leaver);
+            // A session of this node, quit by another node while it still runs: the cluster took this node for lost
+            // (its heartbeats did not get through) and has freed the nick. The user must not stay on, present nowhere.
+            if (leaver.Local is { } mine && _sessions.ContainsKey(mine))
+                mine.Close(ErrorCode.Shutdown, "the cluster took this node for lost: reconnect, to another node if you can", "node lost");
             foreach (var member in room.Members)
                 if (member.Local is { } peer) peers.Add(peer);
         }
@@ -289,12 +320,6 @@ internal sealed partial class ClusterChat
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
-            }
-            catch (OperationCanceledException)
-            {
-                // The watchdog found the consumer stuck: a new one, from the first event not applied.
-                _log.LogWarning("Cluster consumer stuck (stored events not delivered for {Seconds} s); starting again from {Seq}",
-                    ConsumerStuckAfter.TotalSeconds, Volatile.Read(ref _applied) + 1);
             }
             catch (Exception e)
             {

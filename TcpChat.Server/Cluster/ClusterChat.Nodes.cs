@@ -24,6 +24,9 @@ internal sealed partial class ClusterChat
     private volatile bool _dirty;
     private bool _blind;
     private long _downSince = -1;
+    private (ulong Revision, long At)? _unseenBeat;
+    private long _lastBeat;
+    private CancellationTokenSource? _nodeWatch;
     private int _liveNodes;
 
     private async Task HeartbeatAsync(CancellationToken stop)
@@ -61,9 +64,11 @@ internal sealed partial class ClusterChat
     {
         while (!stop.IsCancellationRequested)
         {
+            using var restart = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            Volatile.Write(ref _nodeWatch, restart);
             try
             {
-                await foreach (var entry in _engine.Nodes.WatchAsync<string>(cancellationToken: stop))
+                await foreach (var entry in _engine.Nodes.WatchAsync<string>(cancellationToken: restart.Token))
                 {
                     if (entry.Operation == NATS.Client.KeyValueStore.NatsKVOperation.Put) _beats[entry.Key] = entry.Revision;
                     else _beats.TryRemove(entry.Key, out _);
@@ -72,6 +77,10 @@ internal sealed partial class ClusterChat
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (restart.IsCancellationRequested)
+            {
+                _log.LogWarning("Node watch stuck (this node's own heartbeat never came back through it); starting again");
             }
             catch (Exception e)
             {
@@ -103,14 +112,28 @@ internal sealed partial class ClusterChat
             if (_cutOff) _log.LogInformation("Cluster engine back: this node takes users again");
             _cutOff = false;
         }
+        ulong beat;
         try
         {
-            await _engine.Call(c => _engine.Nodes.PutAsync(NodeName, now.ToString(CultureInfo.InvariantCulture), cancellationToken: c));
+            beat = await _engine.Call(c => _engine.Nodes.PutAsync(NodeName, now.ToString(CultureInfo.InvariantCulture), cancellationToken: c));
         }
         catch (ClusterUnavailableException)
         {
             _blind = true; // connected but the engine does not answer (an election, say): nobody else can beat either
             throw;
+        }
+        if (_lastBeat > 0 && now - _lastBeat > NodeWatchStuckMs)
+        {
+            // This node did not beat for a while (the process was paused, or starved): what it last saw of the others
+            // is as old as that, so nobody is timed from it, and its own beats are timed afresh.
+            _blind = true;
+            _unseenBeat = null;
+        }
+        _lastBeat = now;
+        if (!WatchKeepsUp(beat, now))
+        {
+            _blind = true; // what the watch said of the others is stale: nobody is timed by it
+            return;
         }
         if (_blind)
         {
@@ -148,6 +171,29 @@ internal sealed partial class ClusterChat
             _seen.Remove(node);
         }
     }
+
+    /// <summary>
+    /// Whether the watch of the nodes bucket brings this node's own heartbeats back. The watch is an ordered consumer,
+    /// and those can stop after a stream leader's death without an error (ClusterChat.Apply.cs); a stopped watch would
+    /// show every other node's heartbeat frozen, and this node would take them all for lost. So the first beat the
+    /// watch has not shown yet is timed: not back within <see cref="NodeWatchStuckMs"/>, the watch starts again.
+    /// </summary>
+    private bool WatchKeepsUp(ulong beat, long now)
+    {
+        if (_unseenBeat is { } unseen && _beats.TryGetValue(NodeName, out ulong shown) && shown >= unseen.Revision) _unseenBeat = null;
+        if (_unseenBeat is { } late && now - late.At > NodeWatchStuckMs)
+        {
+            _unseenBeat = null;
+            try { Volatile.Read(ref _nodeWatch)?.Cancel(); }
+            catch (ObjectDisposedException) { } // it ended by itself meanwhile
+            return false;
+        }
+        _unseenBeat ??= (beat, now);
+        return true;
+    }
+
+    /// <summary>A watch is stuck when it lags by more than this: short enough to notice before anyone would be taken for lost.</summary>
+    private long NodeWatchStuckMs => (long)(1000 * Math.Max(_options.HeartbeatSeconds, _options.NodeTimeoutSeconds - 2 * _options.HeartbeatSeconds));
 
     /// <summary>Cut off from the engine too long: the other nodes have dropped this node's users, so it closes them.</summary>
     private void CutOff(long downMs)

@@ -386,6 +386,19 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
 
     // ---- leaving ----
 
+    /// <summary>
+    /// Deletes <paramref name="key"/> if this node's session <paramref name="sessionId"/> still holds it: a session the
+    /// cluster took for lost may find its nick claimed by someone else by the time it goes.
+    /// </summary>
+    private async Task DeleteIfHeldAsync(INatsKVStore bucket, string key, long sessionId)
+    {
+        var entry = await _engine.Call(c => bucket.TryGetEntryAsync<string>(key, cancellationToken: c));
+        if (!entry.Success || entry.Value.Value is not { } value) return;
+        string[] parts = value.Split('\n');
+        if (parts.Length < 2 || parts[0] != NodeName || parts[1] != sessionId.ToString(System.Globalization.CultureInfo.InvariantCulture)) return;
+        await _engine.Call(c => bucket.DeleteAsync(key, new NatsKVDeleteOpts { Revision = entry.Value.Revision }, cancellationToken: c));
+    }
+
     /// <summary>The session ended: QUIT to whoever shared a room with it, on every node; its keys and nick freed.</summary>
     public void Disconnect(Session session, string reason)
     {
@@ -405,8 +418,8 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
             {
                 await _engine.PublishAsync(Subjects.Quit, new ClusterEvent(ClusterEvent.Quit, [nick, NodeName], Encoding.UTF8.GetBytes(reason)));
                 foreach (string room in rooms)
-                    await _engine.Call(c => _engine.Members.DeleteAsync(Subjects.MemberKey(room, nickKey), cancellationToken: c));
-                await _engine.Call(c => _engine.Nicks.DeleteAsync(Subjects.Token(nickKey), cancellationToken: c));
+                    await DeleteIfHeldAsync(_engine.Members, Subjects.MemberKey(room, nickKey), session.Id);
+                await DeleteIfHeldAsync(_engine.Nicks, Subjects.Token(nickKey), session.Id);
             }
             catch (ClusterUnavailableException e)
             {

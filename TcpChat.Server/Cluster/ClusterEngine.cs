@@ -116,6 +116,14 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
         }
     }
 
+    /// <summary>The sequence of the last event the stream holds, as its leader says.</summary>
+    public Task<ulong> LastSequenceAsync() =>
+        Call(async c =>
+        {
+            await _stream!.RefreshAsync(c);
+            return _stream.Info.State.LastSeq;
+        });
+
     /// <summary>Runs a bucket operation, turning the library's failures into <see cref="ClusterUnavailableException"/>.</summary>
     public async Task<T> Call<T>(Func<CancellationToken, ValueTask<T>> call)
     {

@@ -40,6 +40,44 @@ public sealed class ClusterFailureTests
     }
 
     [Fact]
+    public async Task ANodeTakenForLostWhileFrozenClosesItsUsersWhenItWakesAndTakesNobodyElseForLost()
+    {
+        await using var engine = await NatsServer.StartAsync();
+        await using var a = await StartAsync(engine, "a");
+        await using var b = await StartAsync(engine, "b");
+        await using var alice = await UserAsync(a, "alice");
+        await using var bob = await UserAsync(b, "bob");
+        bob.Send("JOIN #café\n");
+        await bob.ExpectAsync("HISTORY #café");
+        alice.Send("JOIN #café\n");
+        await bob.ExpectAsync("JOIN #café alice");
+
+        b.Signal(19); // SIGSTOP: node b stops beating, as in a long pause; its sockets stay open
+        try
+        {
+            Assert.Equal("QUIT bob :node lost", (await alice.ExpectAsync("QUIT bob", TimeSpan.FromSeconds(30))).ToString());
+            await using var newBob = await UserAsync(a, "bob"); // the nick is free for the others
+        }
+        finally
+        {
+            b.Signal(18); // SIGCONT
+        }
+
+        // Awake, node b learns that the others took it for lost: bob must not stay on, present in no room.
+        Assert.Equal("ERR SHUTDOWN * :the cluster took this node for lost: reconnect, to another node if you can",
+            (await bob.ExpectAsync("ERR", TimeSpan.FromSeconds(30))).ToString());
+        await bob.ExpectAsync("BYE");
+
+        // And b, whose view of the others is as old as its pause, took none of them for lost.
+        await using var carol = await UserAsync(b, "carol");
+        carol.Send("JOIN #café\n");
+        Assert.Equal("NAMES #café :alice carol", (await carol.ExpectAsync("NAMES #café")).ToString());
+        alice.Send("SEND #café :still here\n");
+        await carol.ExpectAsync(f => f.Verb == Verb.Msg && f.Text == "still here", "alice's message");
+        Assert.DoesNotContain(alice.Seen, f => f.Verb is Verb.Err or Verb.Bye);
+    }
+
+    [Fact]
     public async Task WithTheEngineDownAMessageIsRefusedAndItWorksAgainWhenTheEngineIsBack()
     {
         await using var engine = await NatsServer.StartAsync();

@@ -115,7 +115,8 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
                 {
                     lock (arrivals[i]) return $"{nicks[i]} (node {"abc"[i]}): {arrivals[i].Count} frames, last: {string.Join(" | ", arrivals[i].TakeLast(3).Select(a => a.Frame.ToString()))}";
                 });
-                Assert.Fail($"the last message did not reach every member in 90 s:\n{string.Join('\n', state)}");
+                var logs = nodes.Select((node, i) => $"node {"abc"[i]} log (warnings):\n" + string.Join('\n', node.Log.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)).TakeLast(30)));
+                Assert.Fail($"the last message did not reach every member in 90 s:\n{string.Join('\n', state)}\n{string.Join('\n', logs)}");
             }
 
             var seen = arrivals.Select(list => list.Where(a => a.Frame.Verb == Verb.Msg).Select(a => $"{a.Frame.Arg(2)} {a.Frame.Arg(1)} {a.Frame.Text}").ToList()).ToArray();
