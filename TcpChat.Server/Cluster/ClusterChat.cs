@@ -295,7 +295,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
         }
         catch (ClusterUnavailableException e)
         {
-            session.SendError(ErrorCode.Unavailable, "SEND", $"not sent: {e.Message}");
+            session.SendError(ErrorCode.Unavailable, "SEND", e.Unconfirmed ? $"not confirmed, it may still be delivered: {e.Message}" : $"not sent: {e.Message}");
         }
     }
 

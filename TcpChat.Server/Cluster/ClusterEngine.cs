@@ -90,31 +90,68 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
 
     public NatsJSContext JetStream => _js ?? throw new InvalidOperationException("not started");
 
-    /// <summary>Stores an event; returns its stream sequence once the engine acknowledged it (stored on a quorum).</summary>
+    /// <summary>
+    /// Stores an event; returns its stream sequence once the engine acknowledged it (stored on a quorum). Throws
+    /// <see cref="ClusterUnavailableException"/> when it was not sent at all (the engine not connected, or it answered
+    /// no), or when it was sent and no answer came within <see cref="ClusterOptions.PublishTimeoutSeconds"/>: then it
+    /// may still be stored (<see cref="ClusterUnavailableException.Unconfirmed"/>).
+    /// </summary>
+    /// <remarks>
+    /// A publish that gets no answer (the stream's leader died with it, an election is under way) is sent again with the
+    /// same message id until the engine answers: the engine stores an id once, so the answer that finally comes, "stored"
+    /// or "duplicate", is certain. That turns most of a leader change's refusals into late deliveries.
+    /// </remarks>
     public async Task<ulong> PublishAsync(string subject, ClusterEvent message)
     {
         if (!Connected) throw Unavailable("the cluster engine is not connected");
         Interlocked.Increment(ref _pending);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.PublishTimeoutSeconds));
-            // A message id makes the library's retries (and the engine's own, across a leader change) store it once.
-            var ack = await JetStream.PublishAsync(subject, message.Encode(),
-                opts: new NatsJSPubOpts { MsgId = $"{options.NodeName}-{_runId}-{Interlocked.Increment(ref _published)}" },
-                cancellationToken: timeout.Token);
-            ack.EnsureSuccess();
-            NoteAcked(ack.Seq);
-            return ack.Seq;
-        }
-        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
-        {
-            throw Unavailable($"the cluster engine did not store it ({e.Message})", e);
+            byte[] data = message.Encode();
+            var opts = new NatsJSPubOpts { MsgId = $"{options.NodeName}-{_runId}-{Interlocked.Increment(ref _published)}" };
+            long deadline = Environment.TickCount64 + (long)(options.PublishTimeoutSeconds * 1000);
+            bool sent = false;
+            Exception? last = null;
+            for (long left; (left = deadline - Environment.TickCount64) > 0; )
+            {
+                if (!Connected && sent)
+                {
+                    // Nothing is sent while the connection is down (the library would hold it until the reconnect).
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(left, 100)));
+                    continue;
+                }
+                if (!Connected) break;
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(left, PublishAttemptMs)));
+                try
+                {
+                    sent = true;
+                    var ack = await JetStream.PublishAsync(subject, data, opts: opts, cancellationToken: attempt.Token);
+                    ack.EnsureSuccess();
+                    NoteAcked(ack.Seq);
+                    return ack.Seq;
+                }
+                catch (NatsJSApiException e) when (e.Error.Code != 503)
+                {
+                    throw Unavailable($"the cluster engine refused it ({e.Error.Description})", e); // an answer: not stored
+                }
+                catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+                {
+                    last = e; // no answer, or no stream server to answer: send it again
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(deadline - Environment.TickCount64, 0, 200)));
+            }
+            if (!sent) throw Unavailable("the cluster engine is not connected");
+            throw Unavailable(FormattableString.Invariant(
+                $"the cluster engine did not answer in {options.PublishTimeoutSeconds} s ({last?.Message ?? "disconnected"})"), last, unconfirmed: true);
         }
         finally
         {
             Interlocked.Decrement(ref _pending);
         }
     }
+
+    /// <summary>How long one try of a publish waits for its answer before it is sent again.</summary>
+    private const int PublishAttemptMs = 2000;
 
     /// <summary>The sequence of the last event the stream holds, as its leader says.</summary>
     public Task<ulong> LastSequenceAsync() =>
@@ -130,7 +167,8 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
         if (!Connected) throw Unavailable("the cluster engine is not connected");
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.PublishTimeoutSeconds));
+            // Bucket operations are not sent again: a short wait, so that the heartbeat and NICK do not hang on an election.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(options.PublishTimeoutSeconds, 5)));
             return await call(timeout.Token);
         }
         catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
@@ -194,10 +232,10 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
         Volatile.Write(ref _lastError, $"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss}Z {what}");
     }
 
-    private ClusterUnavailableException Unavailable(string message, Exception? inner = null)
+    private ClusterUnavailableException Unavailable(string message, Exception? inner = null, bool unconfirmed = false)
     {
         Failed(message);
-        return new ClusterUnavailableException(message, inner);
+        return new ClusterUnavailableException(message, inner) { Unconfirmed = unconfirmed };
     }
 
     public async ValueTask DisposeAsync()

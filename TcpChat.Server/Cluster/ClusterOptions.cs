@@ -32,8 +32,12 @@ public sealed partial class ClusterOptions
     /// </summary>
     public double EngineTimeoutSeconds { get; set; } = 5;
 
-    /// <summary>How long a publish may wait for the engine's acknowledgement before the sender gets ERR UNAVAILABLE.</summary>
-    public double PublishTimeoutSeconds { get; set; } = 5;
+    /// <summary>
+    /// How long a message may wait for the engine's answer, sent again meanwhile, before its sender gets ERR UNAVAILABLE
+    /// (not confirmed). Longer than an election of the stream's leader (5-8 s with nats-server 2.9.10), so that a leader
+    /// change delays messages instead of refusing them.
+    /// </summary>
+    public double PublishTimeoutSeconds { get; set; } = 15;
 
     public bool Enabled => Nats.Length > 0;
 

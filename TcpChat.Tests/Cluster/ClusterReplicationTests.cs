@@ -77,7 +77,8 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
             servers.Single(s => s.Name == leader).Kill();
             await Task.WhenAll(senders);
 
-            // Every SEND is answered: its echo (stored and delivered) or ERR UNAVAILABLE (refused, delivered to nobody).
+            // Every SEND is answered: its echo (stored and delivered) or ERR UNAVAILABLE: "not sent" (delivered to nobody)
+            // or "not confirmed" (no answer from the engine in time: it may still be delivered, once).
             for (var wait = Stopwatch.StartNew(); ; await Task.Delay(50))
             {
                 bool answered = Enumerable.Range(0, 3).All(i => Answers(arrivals[i], nicks[i]) >= sent[i]);
