@@ -74,6 +74,7 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
             }
             string leader = await StreamLeaderAsync(servers);
             killAt = clock.Elapsed.TotalMilliseconds;
+            var killedAt = DateTime.Now; // the engine's log is in local time
             servers.Single(s => s.Name == leader).Kill();
             await Task.WhenAll(senders);
 
@@ -139,7 +140,7 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
             double stall = times.Zip(times.Skip(1), (x, y) => y - x).DefaultIfEmpty(0).Max();
             int refused = Enumerable.Range(0, 3).Sum(i => arrivals[i].Count(a => a.Frame.ToString().StartsWith("ERR UNAVAILABLE SEND", StringComparison.Ordinal)));
             output.WriteLine(FormattableString.Invariant(
-                $"leader {leader} killed at {killAt / 1000:0.0} s; longest gap between two messages at one member: {stall:0} ms; sent {sent.Sum()}, delivered {seen[0].Count - 1}, refused with ERR UNAVAILABLE {refused}"));
+                $"leader {leader} killed at {killAt / 1000:0.0} s; election (the survivors' log): {ElectionMs(servers, leader, killedAt):0} ms; longest gap between two messages at one member: {stall:0} ms; sent {sent.Sum()}, delivered {seen[0].Count - 1}, refused with ERR UNAVAILABLE {refused}"));
             Assert.True(stall < 30_000, $"chat stalled {stall:0} ms");
         }
         finally
@@ -154,6 +155,23 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
     {
         lock (arrivals)
             return arrivals.Count(a => (a.Frame.Verb == Verb.Msg && a.Frame.Arg(1) == nick) || a.Frame.ToString().StartsWith("ERR UNAVAILABLE SEND", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// From the kill to the first survivor's log line "new stream leader for '$G > TCPCHAT'" (its clock, microseconds),
+    /// or -1 when no survivor logged one.
+    /// </summary>
+    private static double ElectionMs(NatsServer[] servers, string killed, DateTime killedAt)
+    {
+        var elected = servers.Where(s => s.Name != killed)
+            .SelectMany(s => s.Log.Split('\n'))
+            .Where(line => line.Contains("new stream leader for '$G > TCPCHAT'", StringComparison.Ordinal))
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{6}"))
+            .Where(m => m.Success)
+            .Select(m => DateTime.ParseExact(m.Value, "yyyy/MM/dd HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture))
+            .Where(t => t > killedAt)
+            .ToList();
+        return elected.Count == 0 ? -1 : (elected.Min() - killedAt).TotalMilliseconds;
     }
 
     /// <summary>The name of the server that leads the stream now, asked of any live server.</summary>
