@@ -103,6 +103,9 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
     /// </remarks>
     public async Task<ulong> PublishAsync(string subject, ClusterEvent message)
     {
+        // A node moving to another engine server (its own died) is back within a reconnect: worth waiting for.
+        for (long until = Environment.TickCount64 + ReconnectGraceMs; !Connected && Environment.TickCount64 < until; )
+            await Task.Delay(50);
         if (!Connected) throw Unavailable("the cluster engine is not connected");
         Interlocked.Increment(ref _pending);
         try
@@ -149,6 +152,9 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
             Interlocked.Decrement(ref _pending);
         }
     }
+
+    /// <summary>How long a publish waits for a lost connection to come back before it is refused ("not sent").</summary>
+    private const int ReconnectGraceMs = 2000;
 
     /// <summary>How long one try of a publish waits for its answer before it is sent again.</summary>
     private const int PublishAttemptMs = 2000;
