@@ -80,11 +80,12 @@ internal sealed partial class ClusterChat
 
     /// <summary>
     /// How long the stream may hold events this node has not applied, with none applied meanwhile, before its consumer
-    /// counts as stuck. After a stream leader's death the library's ordered consumer sometimes stopped delivering
+    /// counts as stuck (short: each second here is a second of the stall after an election; a consumer that is merely
+    /// slow makes progress, and a needless restart costs one consumer made again). After a stream leader's death the library's ordered consumer sometimes stopped delivering
     /// without an error (seen about once in three leader kills on nats-server 2.9.10): the events were stored, and
     /// nobody on this node saw them.
     /// </summary>
-    private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(1.5);
 
     private volatile bool _consumerStuck;
 
@@ -97,7 +98,7 @@ internal sealed partial class ClusterChat
     private async Task WatchConsumerAsync(CancellationTokenSource stuck)
     {
         var ended = stuck.Token;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         long stillSince = Environment.TickCount64;
         ulong lastApplied = Volatile.Read(ref _applied);
         while (await WaitAsync(timer, ended))
