@@ -22,7 +22,15 @@ public sealed class ProcessTests
         server.Signal(signal);
         foreach (var client in new[] { alice, bob })
         {
-            var last = await client.ExpectClosedAsync();
+            List<Received> last;
+            try
+            {
+                last = await client.ExpectClosedAsync();
+            }
+            catch (Xunit.Sdk.XunitException e)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.Message}\nexited: {server.HasExited}; the server's log:\n{server.Log}");
+            }
             Assert.Equal("ERR SHUTDOWN * :server shutting down", last[^2].ToString());
             Assert.Equal("BYE :server shutting down", last[^1].ToString());
         }
