@@ -5,15 +5,18 @@ using static TcpChat.Tests.Cluster.ClusterNode;
 namespace TcpChat.Tests.Cluster;
 
 /// <summary>
-/// Users on different TcpChat nodes of one engine (a real nats-server with JetStream) chat as on one server: rooms,
-/// order, private messages, NAMES, nicks, accounts and history are the same from every node.
+/// Users on different TcpChat nodes of one engine (a real nats-server with JetStream, or a cluster of three with 3
+/// replicas) chat as on one server: rooms, order, private messages, NAMES, nicks, accounts and history are the same
+/// from every node.
 /// </summary>
 public sealed class ClusterChatTests
 {
-    [Fact]
-    public async Task TwentySendersOnThreeNodesAreSeenInOneOrderByEveryMember()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task TwentySendersOnThreeNodesAreSeenInOneOrderByEveryMember(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         await using var c = await StartAsync(engine, "c");
@@ -70,10 +73,12 @@ public sealed class ClusterChatTests
         }
     }
 
-    [Fact]
-    public async Task PrivateMessageCrossesNodesWithTheSameFrameForBothSides()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task PrivateMessageCrossesNodesWithTheSameFrameForBothSides(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         await using var alice = await UserAsync(a, "alice");
@@ -89,10 +94,12 @@ public sealed class ClusterChatTests
         Assert.StartsWith("ERR NO_SUCH_NICK SEND", (await alice.ExpectAsync("ERR")).ToString());
     }
 
-    [Fact]
-    public async Task NamesAreTheSameFromEveryNodeAndJoinsAndPartsCross()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task NamesAreTheSameFromEveryNodeAndJoinsAndPartsCross(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         await using var alice = await UserAsync(a, "alice");
@@ -114,10 +121,12 @@ public sealed class ClusterChatTests
         Assert.Equal("NAMES #lobby :alice", (await alice.ExpectAsync("NAMES #lobby")).ToString());
     }
 
-    [Fact]
-    public async Task NickHeldOnAnotherNodeIsRefusedWhateverItsCase()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task NickHeldOnAnotherNodeIsRefusedWhateverItsCase(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         await using var joão = await UserAsync(a, "João");
@@ -137,10 +146,12 @@ public sealed class ClusterChatTests
         }
     }
 
-    [Fact]
-    public async Task ANickRaceAcrossNodesHasExactlyOneWinner()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task ANickRaceAcrossNodesHasExactlyOneWinner(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         var clients = new List<TestClient>();
@@ -158,10 +169,12 @@ public sealed class ClusterChatTests
         }
     }
 
-    [Fact]
-    public async Task HistoryIsTheSameFromTheOtherNodeAndPagesBackwards()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task HistoryIsTheSameFromTheOtherNodeAndPagesBackwards(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         await using var alice = await UserAsync(a, "alice");
@@ -193,10 +206,12 @@ public sealed class ClusterChatTests
         Assert.Equal("a private word", (await bob.ExpectAsync("MSG bob alice")).Text);
     }
 
-    [Fact]
-    public async Task ARegisteredNickIsProtectedOnAnotherNode()
+    [Theory]
+    [InlineData(1)] // one nats-server
+    [InlineData(3)] // three, everything in 3 replicas
+    public async Task ARegisteredNickIsProtectedOnAnotherNode(int servers)
     {
-        await using var engine = await NatsServer.StartAsync();
+        await using var engine = await TestEngine.StartAsync(servers);
         await using var a = await StartAsync(engine, "a");
         await using var b = await StartAsync(engine, "b");
         await using (var alice = await UserAsync(a, "alice"))

@@ -9,6 +9,9 @@ public static class ClusterNode
     public static Task<ServerProcess> StartAsync(NatsServer engine, string name, params string[] args) =>
         StartAsync(engine.Url, name, args);
 
+    public static Task<ServerProcess> StartAsync(TestEngine engine, string name, params string[] args) =>
+        StartAsync(engine.Urls, name, [.. engine.NodeArgs, .. args]);
+
     /// <summary>A node on the engine at <paramref name="urls"/> (comma-separated), once it has joined the cluster.</summary>
     public static async Task<ServerProcess> StartAsync(string urls, string name, params string[] args)
     {

@@ -10,7 +10,10 @@ public sealed class ProcessTests
     [InlineData(2)]  // SIGINT, Ctrl+C
     public async Task SignalSaysByeToEveryClientAndExitsZero(int signal)
     {
-        await using var server = await ServerProcess.StartAsync();
+        // As from a terminal: SIGINT at its default. A process started in the background by a non-interactive shell (as
+        // a CI job may start these tests) inherits SIGINT ignored, POSIX's rule for background jobs, and the runtime
+        // keeps it ignored; the server would then not see Ctrl+C, rightly.
+        await using var server = await ServerProcess.StartAsync(["env", "--default-signal=INT"], new Dictionary<string, string>());
         await using var alice = await TestClient.ConnectAsync(server.Port);
         alice.Send("NICK alice\n");
         await alice.ExpectAsync("NAMES #lobby");
