@@ -16,16 +16,21 @@ namespace TcpChat.Tui.App;
 /// </summary>
 public static class ChatApplication
 {
-    /// <summary>A new application, not yet initialised, and the input it reads through (null if the toolkit's own).</summary>
-    public static (IApplication App, ChatTerminalInput? Input) Create()
+    /// <summary>
+    /// A new application, not yet initialised, and the input it reads through and the output it writes through (null
+    /// if the toolkit's own).
+    /// </summary>
+    public static (IApplication App, ChatTerminalInput? Input, ChatTerminalOutput? Output) Create()
     {
         var input = new ChatTerminalInput();
-        var factory = new AnsiComponentFactory(input, new ChatTerminalOutput());
+        var output = new ChatTerminalOutput();
+        var factory = new AnsiComponentFactory(input, output);
         var type = typeof(Application).Assembly.GetType("Terminal.Gui.App.ApplicationImpl");
         var constructor = type?.GetConstructor(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IComponentFactory)]);
         if (constructor?.Invoke([factory]) is IApplication app)
-            return (app, input);
+            return (app, input, output);
         input.Dispose();
-        return (Application.Create(), null);
+        ((IDisposable)output).Dispose();
+        return (Application.Create(), null, null);
     }
 }

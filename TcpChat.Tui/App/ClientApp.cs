@@ -66,6 +66,7 @@ public static class ClientApp
         private readonly ConcurrentQueue<object> _posted = new();
         private ChatController _controller = null!;
         private IApplication _app = null!;
+        private ChatTerminalOutput? _output;
         private MainView _view = null!;
         private ChatConnection? _connection;
         private bool _quitTimerSet;
@@ -96,8 +97,9 @@ public static class ClientApp
         {
             _controller = new ChatController(_state, options);
             // The ANSI driver (plain escape sequences, on every terminal), with Alt keys made unambiguous first.
-            var (created, input) = ChatApplication.Create();
+            var (created, input, output) = ChatApplication.Create();
             using var app = _app = created;
+            _output = output;
             if (input is not null)
             {
                 input.InputQueued += () =>
@@ -118,6 +120,7 @@ public static class ClientApp
             app.Mouse.IsMouseDisabled = !options.Mouse;
             if (!options.Mouse)
                 app.Driver.WriteRaw(MouseTrackingOff); // the toolkit turns tracking on at start whatever the setting
+            output?.BeginFrames(); // from here, one write per frame (ChatTerminalOutput)
             app.Iteration += (_, _) => OnIteration();
             using var top = new Runnable { Width = Dim.Fill(), Height = Dim.Fill() };
             _view = new MainView(_state);
@@ -170,13 +173,15 @@ public static class ClientApp
         }
 
         /// <summary>
-        /// Runs at the start of each iteration of the toolkit's loop, on its thread: waits until there is something
+        /// Runs at the start of each iteration of the toolkit's loop, on its thread: writes the previous iteration's frame,
+        /// then waits until there is something
         /// to do — a key, a posted event, a resize — so an idle client sleeps instead of polling 25 times a second.
         /// Also clears the toolkit's "cursor needs update" flag, which it never clears itself (it would write
         /// ESC[?25h every iteration); a view that draws sets it again.
         /// </summary>
         private void OnIteration()
         {
+            _output?.Flush(); // the previous iteration's frame, in one write, before the loop waits
             _app.Driver?.SetCursorNeedsUpdate(false);
             long now = Environment.TickCount64;
             var wait = now - Volatile.Read(ref _lastInputTicks) < 500 ? AfterInputWait : IdleWait;

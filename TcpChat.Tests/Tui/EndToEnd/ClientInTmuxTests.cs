@@ -55,6 +55,30 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheCursorStaysAfterTheTypedTextWhileMessagesArrive()
+    {
+        // Each frame goes out in one write with the cursor placed at its end (ChatTerminalOutput): the cursor must be
+        // where the user types, after wide letters too, and back there after a message is drawn above.
+        await using var tmux = await StartClientAsync("ana");
+        await tmux.WaitForTextAsync("ana joined #lobby");
+        await using var bob = await PeerAsync("bob");
+        await tmux.WaitForTextAsync("bob joined #lobby");
+        await tmux.TypeAsync("olá 美咲");
+        await tmux.WaitForAsync(s => s.TrimEnd().EndsWith("[#lobby] olá 美咲", StringComparison.Ordinal), "the typed text");
+        // "[#lobby] " is 9 columns, "olá " 4, "美咲" 4: the cursor on column 17 (0-based) of the last row.
+        Assert.Equal("17,29,1", await tmux.DisplayAsync("#{cursor_x},#{cursor_y},#{cursor_flag}"));
+
+        bob.Send("SEND #lobby :a message drawn above the input line\n");
+        await tmux.WaitForTextAsync("bob: a message drawn above the input line");
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(20)) // a poll with a deadline
+        {
+            string cursor = await tmux.DisplayAsync("#{cursor_x},#{cursor_y},#{cursor_flag}");
+            if (cursor == "17,29,1") break;
+            Assert.True(wait.Elapsed < TmuxSession.Timeout, $"the cursor stayed at {cursor}");
+        }
+    }
+
+    [Fact]
     public async Task FloodOfMessagesNeitherFreezesTypingNorFallsBehind()
     {
         await using var tmux = await StartClientAsync("ana");
