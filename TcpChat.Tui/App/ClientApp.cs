@@ -78,11 +78,13 @@ public static class ClientApp
         private long _lastIterationTicks;
 
         /// <summary>
-        /// The shortest time between two iterations that were not woken by a key (30 per second): under a flood,
-        /// messages pile up for a moment and are drawn together, as smooth to the eye as faster frames at half their
-        /// cost (the toolkit's drawing is per cell). A key is handled and drawn at once.
+        /// The shortest time between two iterations that were not woken by a key (20 per second): under a flood,
+        /// messages pile up for a moment and are drawn together (the toolkit's drawing is per cell, so each frame of a
+        /// scrolling pane costs the same however many messages it shows). A key is handled and drawn at once, and a
+        /// message after a quiet moment at once too. Measured (bench/client.sh, docs/benchmarks-client.md): a flood's
+        /// CPU 1.5-1.8 s at 20 frames a second against 2.0-2.2 s at 30.
         /// </summary>
-        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(33);
+        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(50);
 
         /// <summary>How long an idle loop sleeps between iterations (nothing to do but the toolkit's own checks).</summary>
         private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
