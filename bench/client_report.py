@@ -14,9 +14,10 @@ bars = [
     ("first_frame_ms", "First frame after start (ms)", "≤ 1000"),
 ]
 print("# The terminal client against the bars of issue 11\n")
-print("Written by `bench/client.sh" + (" --before …" if len(rows) > 1 else "") + "` (Release builds, tmux 100x30, the server of this tree on")
-print("loopback). Key to screen is measured as a user sees it: from `tmux send-keys` until `tmux capture-pane` shows the")
-print("letter in the input line, so it includes tmux's own latency (polling every 2 ms).\n")
+print("Written by `bench/client.sh" + (" --before …" if len(rows) > 1 else "") + "` (each client published as README says to install it:")
+print("Release, ReadyToRun; tmux 100x30, the server of this tree on loopback). Key to screen is measured as a user sees")
+print("it: from the start of `tmux send-keys` until `tmux capture-pane` shows the letter in the input line, so it")
+print("includes starting the tmux client, tmux's own latency and the polling (a `capture-pane` 2 ms after the last).\n")
 print("| bar | goal | " + " | ".join(r["client"] for r in rows) + " |")
 print("|---|---|" + "---|" * len(rows))
 for key, name, goal in bars:

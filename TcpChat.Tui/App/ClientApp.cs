@@ -17,8 +17,8 @@ namespace TcpChat.Tui.App;
 /// decoding, drawing only what changed) and its main loop runs every handler on one thread, which owns the
 /// <see cref="ChatState"/>. Keys come through the application's KeyDown event (all of them: the toolkit's own
 /// bindings, such as Esc to quit or Tab to move focus, never see a key), pastes through its Paste event, frames and
-/// connection changes from the network loop through <see cref="IApplication.Invoke(Action)"/> — batched, so a flood
-/// of messages costs one frame, not one per message.
+/// connection changes from the network loop through a queue the loop takes at the start of an iteration — at most
+/// one frame per FrameInterval for them, so a flood of messages costs a frame now and then, not one per message.
 /// </summary>
 public static class ClientApp
 {
@@ -70,12 +70,11 @@ public static class ClientApp
         private MainView _view = null!;
         private ChatConnection? _connection;
         private bool _quitTimerSet;
-        private int _drainScheduled;
         private readonly AutoResetEvent _wake = new(false);
         private readonly AutoResetEvent _keyArrived = new(false);
         private int _inputWake;
         private long _lastInputTicks;
-        private long _lastIterationTicks;
+        private long _lastDrainTicks;
 
         /// <summary>
         /// The shortest time between two iterations that were not woken by a key (20 per second): under a flood,
@@ -163,15 +162,11 @@ public static class ClientApp
             return 0;
         }
 
-        /// <summary>Hands an event to the UI thread; one Invoke per batch, however many events pile up meanwhile.</summary>
+        /// <summary>Hands an event to the UI thread, which takes it at its next iteration (<see cref="OnIteration"/>).</summary>
         private void Post(object e)
         {
             _posted.Enqueue(e);
-            if (Interlocked.Exchange(ref _drainScheduled, 1) == 0)
-            {
-                _app.Invoke(Drain);
-                _wake.Set();
-            }
+            _wake.Set();
         }
 
         /// <summary>
@@ -188,20 +183,31 @@ public static class ClientApp
             long now = Environment.TickCount64;
             var wait = now - Volatile.Read(ref _lastInputTicks) < 500 ? AfterInputWait : IdleWait;
             _wake.WaitOne(wait);
-            if (Interlocked.Exchange(ref _inputWake, 0) == 1)
+            bool byKey = Interlocked.Exchange(ref _inputWake, 0) == 1;
+            if (!byKey && !_posted.IsEmpty)
             {
+                // Events from the network: a pause until FrameInterval since they were last taken, so that messages
+                // arriving meanwhile are drawn together. A key ends it at once.
+                long pause = (long)FrameInterval.TotalMilliseconds - (Environment.TickCount64 - _lastDrainTicks);
+                if (pause > 0 && _keyArrived.WaitOne((int)pause))
+                    byKey = Interlocked.Exchange(ref _inputWake, 0) == 1;
+            }
+            if (byKey)
                 Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+            if (_posted.IsEmpty)
+                return;
+            if (Environment.TickCount64 - _lastDrainTicks >= (long)FrameInterval.TotalMilliseconds)
+            {
+                // Taken now, before this iteration draws: their frame is this one.
+                _lastDrainTicks = Environment.TickCount64;
+                Drain();
             }
             else
             {
-                // Not woken by a key: a pause until FrameInterval since the last iteration, so that messages arriving
-                // meanwhile are drawn together. A key ends it at once (a plain sleep here held a key typed right
-                // after the previous one's frame for up to FrameInterval).
-                long pause = (long)FrameInterval.TotalMilliseconds - (Environment.TickCount64 - _lastIterationTicks);
-                if (pause > 0 && _keyArrived.WaitOne((int)pause) && Interlocked.Exchange(ref _inputWake, 0) == 1)
-                    Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+                // A key's frame does not wait for them, nor carry them (a pane of new messages is most of a frame's
+                // cost): they are taken at the next iteration, FrameInterval after the last ones.
+                _wake.Set();
             }
-            _lastIterationTicks = Environment.TickCount64;
         }
 
         /// <summary>Mouse tracking off: any-event, SGR and urxvt reporting (DECRST 1003, 1006, 1015).</summary>
@@ -209,7 +215,6 @@ public static class ClientApp
 
         private void Drain()
         {
-            Volatile.Write(ref _drainScheduled, 0);
             while (_posted.TryDequeue(out object? e))
             {
                 switch (e)
@@ -297,9 +302,8 @@ public static class ClientApp
             }
             if (fullRedraw) _app.ClearScreenNextIteration = true;
             _view.Refresh();
-            // The next iteration draws what changed. Events posted from the network run as the toolkit's timers,
-            // after the draw of the iteration they ran in: without this the frame waited for the next wake-up (up
-            // to IdleWait). Not sooner than FrameInterval after the last one, unless a key woke the loop.
+            // An iteration right away: what a timer or a handler changed is drawn now, not at the next wake-up (up to
+            // IdleWait away).
             _wake.Set();
         }
     }
