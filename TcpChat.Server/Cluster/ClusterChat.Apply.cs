@@ -62,10 +62,7 @@ internal sealed partial class ClusterChat
             }
             catch (OperationCanceledException) when (_consumerStuck)
             {
-                _consumerStuck = false;
-                // The watchdog found the consumer stuck: a new one, from the first event not applied.
-                _log.LogWarning("Cluster consumer stuck (stored events not delivered for {Seconds} s); starting again from {Seq}",
-                    ConsumerStuckAfter.TotalSeconds, Volatile.Read(ref _applied) + 1);
+                // Said below: the library ends the consumption quietly or with this, depending on where it was.
             }
             catch (Exception e)
             {
@@ -74,6 +71,13 @@ internal sealed partial class ClusterChat
                 _log.LogWarning("Cluster consumer stopped ({Reason}); starting again from {Seq}", e.Message, Volatile.Read(ref _applied) + 1);
                 try { await Task.Delay(TimeSpan.FromSeconds(1), stop); }
                 catch (OperationCanceledException) { return; }
+            }
+            if (_consumerStuck)
+            {
+                // The watchdog found the consumer stuck: a new one, from the first event not applied.
+                _consumerStuck = false;
+                _log.LogWarning("Cluster consumer stuck (stored events not delivered for {Seconds} s); starting again from {Seq}",
+                    ConsumerStuckAfter.TotalSeconds, Volatile.Read(ref _applied) + 1);
             }
         }
     }
@@ -90,10 +94,11 @@ internal sealed partial class ClusterChat
     private volatile bool _consumerStuck;
 
     /// <summary>
-    /// Cancels <paramref name="stuck"/> when the engine holds events this node has not applied and none was applied
-    /// for <see cref="ConsumerStuckAfter"/>. What the engine holds is known without asking when this node stored an
-    /// event itself (<see cref="ClusterEngine.HighestAcked"/>); otherwise the stream is asked, and only once applying
-    /// has stood still that long (an idle cluster costs one request per period, a busy one none).
+    /// Cancels <paramref name="stuck"/> when none was applied for <see cref="ConsumerStuckAfter"/> and the stream,
+    /// asked twice half a second apart, holds events this node has not applied both times, or holds some at its first
+    /// answer after it could not answer (a leader elected meanwhile). Only the stream's answer
+    /// counts: while it has no leader (an election) it cannot answer, and a consumer made again then would only wait
+    /// for the election too. An idle node asks once per <see cref="ConsumerStuckAfter"/>; a busy one never.
     /// </summary>
     private async Task WatchConsumerAsync(CancellationTokenSource stuck)
     {
@@ -101,6 +106,7 @@ internal sealed partial class ClusterChat
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         long stillSince = Environment.TickCount64;
         ulong lastApplied = Volatile.Read(ref _applied);
+        bool behind = false, unanswered = false;
         while (await WaitAsync(timer, ended))
         {
             ulong applied = Volatile.Read(ref _applied);
@@ -109,20 +115,31 @@ internal sealed partial class ClusterChat
             {
                 lastApplied = applied;
                 stillSince = now;
+                behind = false;
                 continue;
             }
             if (now - stillSince < (long)ConsumerStuckAfter.TotalMilliseconds) continue;
-            ulong stored = _engine.HighestAcked;
-            if (stored <= applied)
+            ulong stored;
+            try { stored = await _engine.LastSequenceAsync(); }
+            catch (ClusterUnavailableException)
             {
-                try { stored = await _engine.LastSequenceAsync(); }
-                catch (ClusterUnavailableException) { continue; } // the engine is away: nothing to tell yet
+                behind = false; // no answer (no leader, or no engine): nothing to tell yet
+                unanswered = true;
+                continue;
             }
             if (stored <= Volatile.Read(ref _applied))
             {
-                stillSince = now; // idle, not stuck: ask again a period from now
+                stillSince = Environment.TickCount64; // idle, not stuck: ask again a period from now
+                behind = unanswered = false;
                 continue;
             }
+            if (!behind && !unanswered)
+            {
+                behind = true; // the stream answers and holds more: stuck if it is still so at the next tick
+                continue;
+            }
+            // Behind twice in a row; or at the stream's first answer after none (a new leader, elected while this
+            // consumer stood still: the one it read from is gone, and the library's own reset waits on it).
             _consumerStuck = true;
             await stuck.CancelAsync();
             return;

@@ -20,16 +20,6 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
     private INatsJSStream? _stream;
     private readonly string _runId = Guid.NewGuid().ToString("N")[..12];
     private long _published;
-    private long _highestAcked;
-
-    /// <summary>The highest stream sequence this node has had acknowledged: the consumer must get that far.</summary>
-    public ulong HighestAcked => (ulong)Interlocked.Read(ref _highestAcked);
-
-    private void NoteAcked(ulong seq)
-    {
-        long value = (long)seq, seen;
-        while ((seen = Interlocked.Read(ref _highestAcked)) < value && Interlocked.CompareExchange(ref _highestAcked, value, seen) != seen) { }
-    }
     private long _pending;
     private long _errors;
     private string _lastError = "none";
@@ -130,7 +120,6 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
                     sent = true;
                     var ack = await JetStream.PublishAsync(subject, data, opts: opts, cancellationToken: attempt.Token);
                     ack.EnsureSuccess();
-                    NoteAcked(ack.Seq);
                     return ack.Seq;
                 }
                 catch (NatsJSApiException e) when (e.Error.Code != 503)
