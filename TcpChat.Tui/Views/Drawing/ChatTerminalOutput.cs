@@ -107,8 +107,12 @@ public sealed class ChatTerminalOutput : AnsiOutput, IOutput
 
     void IOutput.Suspend()
     {
+        // What the toolkit writes on its way out to the shell (the terminal restored) must go out before it stops.
         Flush();
-        base.Suspend();
+        int loop = _loopThread;
+        _loopThread = -1;
+        try { base.Suspend(); }
+        finally { _loopThread = loop; }
     }
 
     void IDisposable.Dispose()
