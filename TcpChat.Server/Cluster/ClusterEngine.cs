@@ -107,13 +107,13 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
             Exception? last = null;
             for (long left; (left = deadline - Environment.TickCount64) > 0; )
             {
-                if (!Connected && sent)
+                if (!Connected)
                 {
+                    if (!sent) break; // never given to the engine: "not sent"
                     // Nothing is sent while the connection is down (the library would hold it until the reconnect).
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(left, 100)));
                     continue;
                 }
-                if (!Connected) break;
                 using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(left, PublishAttemptMs)));
                 try
                 {

@@ -79,17 +79,24 @@ public sealed class TmuxSession : IAsyncDisposable
     public async Task<string> DisplayAsync(string format) => (await TmuxAsync("display-message", "-p", "-t", Target, format)).Trim();
 
     /// <summary>Waits until the screen satisfies <paramref name="condition"/>; fails with the last screen.</summary>
-    public async Task<string> WaitForAsync(Func<string, bool> condition, string what, TimeSpan? timeout = null)
+    public Task<string> WaitForAsync(Func<string, bool> condition, string what, TimeSpan? timeout = null) =>
+        PollAsync(CaptureAsync, condition, what, "the screen", timeout);
+
+    /// <summary>Waits until tmux's <paramref name="format"/> (e.g. <c>#{cursor_x},#{cursor_y}</c>) reads <paramref name="expected"/>.</summary>
+    public Task<string> WaitForDisplayAsync(string format, string expected, TimeSpan? timeout = null) =>
+        PollAsync(() => DisplayAsync(format), value => value == expected, $"{format} = {expected}", format, timeout);
+
+    private static async Task<string> PollAsync(Func<Task<string>> read, Func<string, bool> condition, string what, string shown, TimeSpan? timeout)
     {
         var deadline = DateTime.UtcNow + (timeout ?? Timeout);
-        string screen = "";
+        string value = "";
         while (DateTime.UtcNow < deadline)
         {
-            screen = await CaptureAsync();
-            if (condition(screen)) return screen;
-            await Task.Delay(100); // polling the screen for a condition, not waiting for time to pass
+            value = await read();
+            if (condition(value)) return value;
+            await Task.Delay(100); // polling for a condition, not waiting for time to pass
         }
-        throw new Xunit.Sdk.XunitException($"timed out waiting for {what}; the screen:\n{screen}");
+        throw new Xunit.Sdk.XunitException($"timed out waiting for {what}; {shown}:\n{value}");
     }
 
     public Task<string> WaitForTextAsync(string text, TimeSpan? timeout = null) =>

@@ -70,12 +70,7 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
 
         bob.Send("SEND #lobby :a message drawn above the input line\n");
         await tmux.WaitForTextAsync("bob: a message drawn above the input line");
-        for (var wait = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(20)) // a poll with a deadline
-        {
-            string cursor = await tmux.DisplayAsync("#{cursor_x},#{cursor_y},#{cursor_flag}");
-            if (cursor == "17,29,1") break;
-            Assert.True(wait.Elapsed < TmuxSession.Timeout, $"the cursor stayed at {cursor}");
-        }
+        await tmux.WaitForDisplayAsync("#{cursor_x},#{cursor_y},#{cursor_flag}", "17,29,1");
     }
 
     [Fact]
