@@ -77,7 +77,7 @@ public sealed class ChatOptions
     /// progress, the database's journal, the runtime. Connections are capped at the open-file limit (RLIMIT_NOFILE)
     /// minus what is open at start minus this, when that is below <see cref="MaxConnections"/>.
     /// </summary>
-    public int ReservedDescriptors { get; set; } = 64;
+    public int ReservedDescriptors { get; set; } = 128;
 
     /// <summary>On SIGTERM or Ctrl+C, how long connections get to receive BYE before the process exits.</summary>
     public double ShutdownSeconds { get; set; } = 5;

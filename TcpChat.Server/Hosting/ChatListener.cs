@@ -31,9 +31,12 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private X509Certificate2? _certificate;
     private volatile bool _stopping;
 
-    // One slot per accepted socket until it is closed (a session, a refusal, a TLS handshake): the accept loop waits
-    // for a free slot instead of taking descriptors the runtime itself needs (out of them, it aborts the process).
-    private SemaphoreSlim _sockets = new(int.MaxValue);
+    // Every accepted socket holds a slot until it is closed; the limit follows the open-file limit (FitToDescriptors).
+    private long _softLimit;
+    private volatile bool _shortOfFiles; // an accept failed for want of descriptors: the sweep looks again
+
+    /// <summary>The sockets this server holds (its own and the web port's), against what the open-file limit allows.</summary>
+    public SocketSlots Slots { get; } = new(int.MaxValue);
 
     /// <summary>True while the accept loop runs: what the systemd watchdog reports on.</summary>
     public bool IsAccepting { get; private set; }
@@ -75,24 +78,62 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     public IPEndPoint? FailedEndPoint { get; private set; }
 
     /// <summary>
-    /// Each connection is an open file. Raise the soft limit to the hard one, then, if MaxConnections (plus what is
-    /// open now, plus ReservedDescriptors) does not fit, say so once and hold only what fits: the connections past it
-    /// get ERR SERVER_FULL and BYE like any past MaxConnections, instead of the accept loop running out of descriptors.
+    /// Each connection is an open file. At start, raise the soft limit to the hard one, then, if MaxConnections (plus
+    /// what is open now, plus ReservedDescriptors) does not fit, say so once and hold only what fits: the connections
+    /// past it get ERR SERVER_FULL and BYE like any past MaxConnections, instead of the accept loop running out of
+    /// descriptors.
     /// </summary>
     private void CapConnectionsAtDescriptorLimit()
     {
         if (DescriptorLimit.Raise() is not { } limit) return;
-        long open = DescriptorLimit.OpenNow();
-        long fits = Math.Max(1, limit.Soft - open - _options.ReservedDescriptors);
-        // Sessions up to the capacity, then half the reserve for refusals and handshakes in progress; the other half
-        // stays free for the runtime (assemblies loaded late, the database's journal).
-        _sockets = new SemaphoreSlim((int)Math.Min(int.MaxValue, Math.Min(fits, _options.MaxConnections) + _options.ReservedDescriptors / 2));
+        _softLimit = limit.Soft;
+        var (open, fits) = FitToDescriptors(limit.Soft);
         if (fits >= _options.MaxConnections) return;
-        hub.Metrics.ConnectionCapacity = fits;
         _log.LogWarning(
             "MaxConnections is {Max} but the open-file limit is {Soft} (hard {Hard}; {Open} open, {Reserved} reserved): " +
             "holding at most {Fits} connections; raise LimitNOFILE / ulimit -n or lower --max-connections",
             _options.MaxConnections, limit.Soft, limit.Hard, open, _options.ReservedDescriptors, fits);
+    }
+
+    /// <summary>
+    /// Looks again while the server runs (each sweep, and after an accept failed): the open-file limit may have been
+    /// changed under the process, and the files that are not sockets (the runtime's, the database's) may have grown.
+    /// A changed limit is said in one line.
+    /// </summary>
+    private void RefitToDescriptors(bool acceptFailed)
+    {
+        lock (Slots) RefitToDescriptorsLocked(acceptFailed); // the sweep and the accept loops
+    }
+
+    private void RefitToDescriptorsLocked(bool acceptFailed)
+    {
+        if (DescriptorLimit.Read() is not { } limit) return;
+        bool changed = limit.Soft != _softLimit;
+        // Uncapped and unchanged, nothing to do: one getrlimit per sweep. Capped, or short of files, count them again.
+        if (!changed && !acceptFailed && !_shortOfFiles && hub.Metrics.ConnectionCapacity >= _options.MaxConnections) return;
+        _softLimit = limit.Soft;
+        _shortOfFiles = acceptFailed;
+        var (open, fits) = FitToDescriptors(limit.Soft);
+        if (changed)
+            _log.LogWarning("The open-file limit is now {Soft} (hard {Hard}; {Open} open, {Held} of them connections): holding at most {Fits} connections",
+                limit.Soft, limit.Hard, open, Slots.Held, Math.Min(fits, _options.MaxConnections));
+    }
+
+    /// <summary>
+    /// Sessions up to what fits; sockets (sessions, refusals being written, handshakes) up to a quarter of the reserve
+    /// more; the rest stays free for the runtime, which needs files of its own as it runs: two for each assembly it
+    /// loads late (the web stack's first request loads some 27), the database's journal, its pipes. With no room left
+    /// at all, no socket is accepted until some close: the connections wait in the listen queue.
+    /// </summary>
+    private (long Open, long Fits) FitToDescriptors(long softLimit)
+    {
+        long open = DescriptorLimit.OpenNow() ?? softLimit; // cannot count: every descriptor is taken
+        long others = Math.Max(0, open - Slots.Held); // listeners, the database, the runtime
+        long fits = softLimit - others - _options.ReservedDescriptors;
+        long sockets = Math.Min(_options.MaxConnections, fits) + _options.ReservedDescriptors / 4;
+        Slots.Limit = (int)Math.Clamp(sockets, 0, int.MaxValue);
+        hub.Metrics.ConnectionCapacity = Math.Clamp(fits, 1, _options.MaxConnections);
+        return (open, Math.Max(1, fits));
     }
 
     private Socket Listen(int port)
@@ -117,6 +158,8 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         Task sweeper = SweepAsync(stopping);
+        // Counted again now that the rest of the server has started (the web port's Kestrel came after Bind).
+        RefitToDescriptors(acceptFailed: true);
         IsAccepting = true;
         try
         {
@@ -144,7 +187,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             Socket client;
             try
             {
-                await _sockets.WaitAsync(stopping);
+                await Slots.TakeAsync(stopping);
             }
             catch (OperationCanceledException) { return; }
             try
@@ -156,12 +199,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 Release(); // no socket came of it
                 if (stopping.IsCancellationRequested) return;
                 if (e is not SocketException failed) throw; // a bug, not a shortage: ExecuteAsync stops the server
-                hub.Metrics.AcceptErrors.Add(1);
-                if (backoff.Failed(Environment.TickCount64) is { } failures)
-                    _log.LogWarning("Cannot accept connections on {Endpoint}: {Reason} ({Count} times since the last report); " +
-                                    "retrying, the open connections go on", listener.LocalEndPoint, failed.SocketErrorCode, failures);
-                try { await Task.Delay(backoff.Delay, stopping); }
-                catch (OperationCanceledException) { return; }
+                if (!await AfterFailedAcceptAsync(failed, listener.LocalEndPoint, backoff, stopping)) return;
                 continue;
             }
             backoff.Succeeded();
@@ -169,6 +207,28 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             if (tls) _ = StartTlsAsync(client, stopping);
             else Start(client, stream: null);
         }
+    }
+
+    /// <summary>
+    /// What every accept loop (this listener's and the web port's) does after a failed accept: count it, say it at most
+    /// once per <see cref="AcceptBackoff.LogEvery"/>, hold fewer sockets if descriptors ran short, and wait the back-off.
+    /// False when the server is stopping meanwhile.
+    /// </summary>
+    public async Task<bool> AfterFailedAcceptAsync(SocketException failed, System.Net.EndPoint? endpoint, AcceptBackoff backoff, CancellationToken stopping)
+    {
+        hub.Metrics.AcceptErrors.Add(1);
+        // Short of descriptors: something else took them (the limit lowered, the runtime's own): hold fewer.
+        if (failed.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+        {
+            RefitToDescriptors(acceptFailed: true);
+            Slots.Limit = Math.Min(Slots.Limit, Slots.Held); // none more until one closes, or the sweep looks again
+        }
+        if (backoff.Failed(Environment.TickCount64) is { } failures)
+            _log.LogWarning("Cannot accept connections on {Endpoint}: {Reason} ({Count} since the last report); " +
+                            "retrying, the open connections go on", endpoint, failed.SocketErrorCode, failures == 1 ? "once" : $"{failures} times");
+        try { await Task.Delay(backoff.Delay, stopping); }
+        catch (OperationCanceledException) { return false; }
+        return true;
     }
 
     private void Start(Socket client, Stream? stream)
@@ -205,7 +265,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         _trimmer.Accepted();
         var session = new Session(connection, hub, _options, _sessionLog);
         if (!hub.TryAdd(session)) return RefuseAsync(connection, ErrorCode.ServerFull, FullMessage);
-        // Not one of this listener's sockets: it takes no socket slot, and gives none back when it ends.
+        // Not one of this listener's sockets: Kestrel's connection holds its slot (WebServer), none is taken here.
         Task running = Run(session, s => _running.TryRemove(s, out _));
         // StopAsync sets _stopping, then closes the sessions listed: one listed after that is closed here.
         if (_stopping) session.Close(ErrorCode.Shutdown, "server shutting down", "server shutting down");
@@ -267,7 +327,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     }
 
     /// <summary>An accepted socket is closed: its slot is free.</summary>
-    private void Release() => _sockets.Release();
+    private void Release() => Slots.Release();
 
     /// <summary>
     /// Keepalive, write deadlines, memory: a few times per ping period (and per write timeout, and per trim delay), PING
@@ -284,6 +344,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             while (await timer.WaitForNextTickAsync(stopping)) // an exception here ends the server: see ExecuteAsync
             {
                 hub.Sweep();
+                RefitToDescriptors(acceptFailed: false);
                 if (_trimmer.TrimIfQuiet(Environment.TickCount64))
                     _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident", Environment.WorkingSet >> 20);
             }

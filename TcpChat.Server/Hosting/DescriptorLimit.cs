@@ -39,13 +39,20 @@ internal static class DescriptorLimit
         return (Clamp(limit.Current), Clamp(limit.Maximum));
     }
 
+    /// <summary>The soft and hard limits in force now, or null where there is no such limit.</summary>
+    public static (long Soft, long Hard)? Read() =>
+        OperatingSystem.IsLinux() && GetRLimit(RlimitNofile, out RLimit limit) == 0 ? (Clamp(limit.Current), Clamp(limit.Maximum)) : null;
+
     private static long Clamp(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
 
-    /// <summary>Descriptors this process has open now (listeners, the database, the runtime's own), or 0 if unknown.</summary>
-    public static int OpenNow()
+    /// <summary>
+    /// Descriptors this process has open now (listeners, the database, the runtime's own), or null if they cannot be
+    /// counted: listing /proc/self/fd takes a descriptor itself, so at the limit the count fails.
+    /// </summary>
+    public static int? OpenNow()
     {
         try { return Directory.GetFileSystemEntries("/proc/self/fd").Length; }
-        catch (IOException) { return 0; }
-        catch (UnauthorizedAccessException) { return 0; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -67,6 +69,9 @@ internal sealed class WebServer(
         builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
         builder.Services.AddSingleton(loggers); // the server's log, with its settings
         builder.WebHost.UseKestrelCore();
+        // Kestrel takes the last transport registered: the sockets, behind the listener's slots.
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services => new SlottedListenerFactory(
+            ActivatorUtilities.CreateInstance<SocketTransportFactory>(services), listener));
         if (Secure) builder.WebHost.UseKestrelHttpsConfiguration();
         var certificate = Secure ? _chat.LoadCertificate() : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -75,6 +80,13 @@ internal sealed class WebServer(
             kestrel.Limits.MaxConcurrentConnections = _chat.MaxConnections;
             kestrel.Listen(IPAddress.Parse(_chat.Bind), port, listen =>
             {
+                // Each of Kestrel's connections holds one of the listener's socket slots (SlottedListenerFactory takes
+                // it before the accept): given back here, once Kestrel is done with the connection.
+                listen.Use(next => async connection =>
+                {
+                    try { await next(connection); }
+                    finally { listener.Slots.Release(); }
+                });
                 if (certificate is not null) listen.UseHttps(certificate);
             });
         });
