@@ -29,6 +29,7 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
     private readonly ChatHub _hub;
     private readonly AccountBook _accounts;
     private readonly ILogger _log;
+    private readonly Hosting.FatalFailure _failure;
     private readonly ClusterEngine _engine;
     private readonly ConcurrentDictionary<Session, ClusterSession> _sessions = new();
     private readonly ConcurrentDictionary<long, Session> _locals = new();
@@ -43,13 +44,14 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
     private volatile bool _ready;
 
     public ClusterChat(IOptions<ClusterOptions> options, IOptions<HistoryOptions> history, IOptions<ChatOptions> chat,
-        ChatHub hub, AccountBook accounts, ILogger<ClusterChat> log)
+        ChatHub hub, AccountBook accounts, ILogger<ClusterChat> log, Hosting.FatalFailure failure)
     {
         _options = options.Value;
         _history = history.Value;
         _chat = chat.Value;
         _hub = hub;
         _accounts = accounts;
+        _failure = failure;
         _log = log;
         _engine = new ClusterEngine(_options, _history, log);
         // The engine's state on the server's meter, beside the chat's counters (ChatMetrics).
@@ -87,13 +89,24 @@ internal sealed partial class ClusterChat : IChatCluster, IHostedService, IAsync
         }
         _accounts.Store = SaveAccountAsync;
         _ready = true;
-        _loops.Add(Task.Run(() => ConsumeAsync(_stopping.Token)));
-        _loops.Add(Task.Run(() => WatchAccountsAsync(_stopping.Token)));
-        _loops.Add(Task.Run(() => WatchNodesAsync(_stopping.Token)));
-        _loops.Add(Task.Run(() => HeartbeatAsync(_stopping.Token)));
+        _loops.Add(RunOrStopServer("the cluster consumer", ConsumeAsync));
+        _loops.Add(RunOrStopServer("the cluster's account watch", WatchAccountsAsync));
+        _loops.Add(RunOrStopServer("the cluster's node watch", WatchNodesAsync));
+        _loops.Add(RunOrStopServer("the cluster heartbeat", HeartbeatAsync));
         _dirty = true; // entries left by this node's previous run are cleared on the first beat
         _log.LogInformation("Cluster node {Node} ready", NodeName);
     }
+
+    /// <summary>
+    /// Runs one of the node's loops. Each rides out the engine's faults by itself; one that ends with anything else
+    /// (a bug) would leave the node up but deaf or silent, so it stops the server with exit code 1 and the reason.
+    /// </summary>
+    private Task RunOrStopServer(string part, Func<CancellationToken, Task> loop) => Task.Run(async () =>
+    {
+        try { await loop(_stopping.Token); }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested) { }
+        catch (Exception e) { _failure.Stop(part, e); }
+    });
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
