@@ -346,6 +346,7 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         }
         finally
         {
+            await KillClientIfAliveAsync(pidFile); // if the signal was never sent, or did not end it
             File.Delete(pidFile);
         }
     }
@@ -373,7 +374,30 @@ public sealed class ClientInTmuxTests : IAsyncLifetime
         finally
         {
             await tmux.DisposeAsync();
+            await KillClientIfAliveAsync(pidFile); // if the test failed because it lingers, it must not outlive the test
             File.Delete(pidFile);
+        }
+    }
+
+    /// <summary>
+    /// Kills the client whose pid is in <paramref name="pidFile"/> (<see cref="TmuxSession.ClientCommandWithPid"/>), if it
+    /// still runs: SIGKILL by that pid, once checked to be our client still (a pid is reused once its process is gone);
+    /// then waits for it to go.
+    /// </summary>
+    private static async Task KillClientIfAliveAsync(string pidFile)
+    {
+        try
+        {
+            if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) || !ProcessIsAlive(pid)) return;
+            if (!File.ReadAllText($"/proc/{pid}/cmdline").Contains(ClientBinary.Dll, StringComparison.Ordinal)) return;
+            using (var process = System.Diagnostics.Process.GetProcessById(pid)) process.Kill();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (ProcessIsAlive(pid) && DateTime.UtcNow < deadline)
+                await Task.Delay(50); // polling for the exit, not waiting for time to pass
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            // it exited meanwhile
         }
     }
 
