@@ -12,6 +12,13 @@ namespace TcpChat.Tests.Bench;
 /// </summary>
 public sealed class WorkloadSmokeTests
 {
+    /// <summary>
+    /// The p99 above which a step fails. A smoke test checks that the workload runs and reports right, not how fast this
+    /// machine is: with other test classes running beside it on two cores, a healthy p99 can pass 2 s. 20 s is crossed
+    /// only by a broken run (deliveries stuck or lost), which the delivery counts catch as well.
+    /// </summary>
+    private const double SmokeMaxLagMs = 20_000;
+
     private static async Task<(InProcessServer Server, Target Target)> StartAsync(int perAddress = 25_000)
     {
         var server = await InProcessServer.StartAsync("--no-history", "--default-room", "");
@@ -52,7 +59,7 @@ public sealed class WorkloadSmokeTests
     {
         var (server, target) = await StartAsync();
         await using var _ = server;
-        var settings = new FanoutSettings(Receivers: 3, Size: 128, Rates: [100, 200], StepSeconds: 0.5, Refine: 0, MaxLagMs: 2_000,
+        var settings = new FanoutSettings(Receivers: 3, Size: 128, Rates: [100, 200], StepSeconds: 0.5, Refine: 0, MaxLagMs: SmokeMaxLagMs,
             WarmupSeconds: 0.2, Concurrency: 10);
         var result = await FanoutWorkload.RunAsync(target, settings, ProgressLine.None, CancellationToken.None);
         Assert.Equal(2, result.Steps.Count);
@@ -126,7 +133,7 @@ public sealed class WorkloadSmokeTests
         var (server, target) = await StartAsync();
         await using var _ = server;
         var settings = new GrowthSettings(ReceiverCounts: [2, 4], Size: 128, DeliveryRates: [400, 800], StepSeconds: 0.4, Refine: 0,
-            MaxLagMs: 2_000, WarmupSeconds: 0, Concurrency: 10);
+            MaxLagMs: SmokeMaxLagMs, WarmupSeconds: 0, Concurrency: 10);
         var result = await GrowthWorkload.RunAsync(target, settings, ProgressLine.None, CancellationToken.None);
         Assert.Equal([2, 4], result.Points.Select(p => p.Settings.Receivers));
         Assert.All(result.Points, p => Assert.NotNull(p.Best));

@@ -5,6 +5,9 @@ namespace TcpChat.Tests.Infrastructure;
 /// <summary>Runs a command to its end and returns its exit code and output.</summary>
 public static class Run
 {
+    /// <summary>How long the output may stay open once the process exited.</summary>
+    private static readonly TimeSpan OutputAfterExit = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Runs <paramref name="file"/> to its end. Past <paramref name="timeout"/> (default 5 minutes), or when the test ends
     /// any other way first, the process and every child it started are killed before this returns or throws: a test
@@ -37,6 +40,16 @@ public static class Run
             catch (TimeoutException)
             {
                 throw new TimeoutException($"{file} {string.Join(' ', args)} did not end within {limit.TotalSeconds:0} s: killed");
+            }
+            // The output ends when the last process holding the pipes closes them: normally the one that just exited,
+            // but a child it left running holds them too, and would hang the test here without a bound.
+            try
+            {
+                await Task.WhenAll(stdout, stderr).WaitAsync(OutputAfterExit);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{file} {string.Join(' ', args)} exited, but its output was still open {OutputAfterExit.TotalSeconds:0} s later: a process it left running holds it");
             }
             return (process.ExitCode, await stdout, await stderr);
         }

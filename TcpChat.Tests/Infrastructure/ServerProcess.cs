@@ -142,10 +142,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        int pid = _process.Id;
         Run.Kill(_process);
-        await _process.WaitForExitAsync(); // and its output read to the end
+        // And its output read to the end, which a process it left running could hold open: not for ever.
+        var outputTimeout = TimeSpan.FromSeconds(30);
+        bool outputEnded = true;
+        try { await _process.WaitForExitAsync().WaitAsync(outputTimeout); }
+        catch (TimeoutException) { outputEnded = false; }
         _process.Dispose();
         if (_ownDataDirectory is not null && Directory.Exists(_ownDataDirectory)) Directory.Delete(_ownDataDirectory, recursive: true);
+        if (!outputEnded)
+            throw new TimeoutException($"the server (pid {pid}) was killed, but its output was still open {outputTimeout.TotalSeconds:0} s later: a process it started holds it");
     }
 
     [GeneratedRegex(@"Listening on .*:(\d+) ")]

@@ -11,6 +11,9 @@ public sealed class TmuxSession : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
 
+    /// <summary>How long one tmux command may take: they end in milliseconds, but a loaded machine is slow to start them.</summary>
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
     private readonly string _socket = "tcpchat-test-" + Guid.NewGuid().ToString("N")[..12];
     private const string Target = "chat";
 
@@ -118,12 +121,21 @@ public sealed class TmuxSession : IAsyncDisposable
         info.Environment.Remove("TMUX");
         HeadlessTerminal.Remove(info.Environment); // the tmux server passes its environment to the client it runs
         using var process = Process.Start(info) ?? throw new InvalidOperationException("tmux did not start");
-        string output = await process.StandardOutput.ReadToEndAsync();
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await Task.WhenAll(output, error, process.WaitForExitAsync()).WaitAsync(CommandTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // A tmux command that hangs (a server that stopped answering) must fail the test, not hang it.
+            Run.Kill(process);
+            throw new TimeoutException($"tmux {string.Join(' ', args)} did not end within {CommandTimeout.TotalSeconds:0} s: killed");
+        }
         if (process.ExitCode != 0)
-            throw new InvalidOperationException($"tmux {string.Join(' ', args)} failed: {error}");
-        return output;
+            throw new InvalidOperationException($"tmux {string.Join(' ', args)} failed: {await error}");
+        return await output;
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,7 @@ namespace TcpChat.Tests.Netcat;
 public sealed class NetcatScriptTests
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan OutputAfterExit = TimeSpan.FromSeconds(30);
 
     private static string ScriptDirectory => Path.Combine(AppContext.BaseDirectory, "Netcat");
 
@@ -61,23 +62,33 @@ public sealed class NetcatScriptTests
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.Start();
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var timeout = new CancellationTokenSource(ScriptTimeout);
+        bool timedOut = false;
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            process.StandardInput.Close();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            using var timeout = new CancellationTokenSource(ScriptTimeout);
+            try { await process.WaitForExitAsync(timeout.Token); }
+            catch (OperationCanceledException) { timedOut = true; }
         }
-        catch (OperationCanceledException)
+        finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            Run.Kill(process); // by its pid, with the children it still has, however the wait ended
+        }
+        // The output is complete once both redirected streams are closed (what WaitForExitAsync without a token also
+        // waits for); an nc the script left running in the background holds them open, so not for ever.
+        try { await process.WaitForExitAsync().WaitAsync(OutputAfterExit); }
+        catch (TimeoutException)
+        {
+            Append(output, $"(the output was still open {OutputAfterExit.TotalSeconds:0} s after the script ended: a process it left running holds it)");
+            return (-1, Snapshot(output));
+        }
+        if (timedOut)
+        {
             Append(output, $"(killed: still running after {ScriptTimeout.TotalSeconds:0} s)");
             return (-1, Snapshot(output));
         }
-        await process.WaitForExitAsync(); // the output of the redirected streams is complete only after this one
         return (process.ExitCode, Snapshot(output));
     }
 
@@ -92,14 +103,6 @@ public sealed class NetcatScriptTests
         lock (output) return output.ToString();
     }
 
-    private static async Task<bool> IsInstalledAsync(string command)
-    {
-        var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"command -v {command}");
-        using var process = Process.Start(info)!;
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0;
-    }
+    private static async Task<bool> IsInstalledAsync(string command) =>
+        (await Run.CommandAsync("bash", ["-c", $"command -v {command}"], timeout: TimeSpan.FromSeconds(30))).Code == 0;
 }

@@ -24,8 +24,10 @@ public sealed class KeepaliveTests
     public async Task ClientThatAnswersPingStaysConnected()
     {
         // The client answers each PING from its reader loop as the PING arrives (not from the test's thread, which a
-        // loaded machine may hold up), and has a whole period (2 s) to do it; a timeout would need 4 s of silence.
-        await using var server = await InProcessServer.StartAsync("--ping", "2");
+        // loaded machine may hold up), and has a whole period (4 s) to do it; a timeout would need 8 s of silence.
+        // Three PINGs come 4 s apart: the third about 12 s in, well past the 8 s at which a client that did not answer
+        // would have been cut (ERR TIMEOUT instead of the third PING), so the test tells the two apart.
+        await using var server = await InProcessServer.StartAsync("--ping", "4");
         await using var client = await server.RegisterAsync("alive");
         client.AutoPong = true;
         for (int i = 0; i < 3; i++)

@@ -171,7 +171,8 @@ public sealed class WebSecurityTests
     [Fact]
     public async Task WebSocketPingsGoOutAndABrowserThatNeverAnswersIsCut()
     {
-        await using var server = await WebKit.StartAsync("--web-ping", "1");
+        // 3 s, not 1: the silent browser must register (and bob see it join) before it is cut, about 6 s in.
+        await using var server = await WebKit.StartAsync("--web-ping", "3");
         await using var bob = await server.RegisterAsync("bob");
         using var ws = await RawWebSocket.ConnectAsync(server.WebPort);
         Assert.Equal(101, ws.Status);
@@ -188,13 +189,15 @@ public sealed class WebSecurityTests
     [Fact]
     public async Task AnsweredPingsKeepAQuietWebSocketOpen()
     {
-        await using var server = await WebKit.StartAsync("--web-ping", "1");
+        // A ping every 3 s, and 3 s for each answer: a loaded machine has time to answer, and a browser that did not
+        // would be cut about 6 s in. 10 s of quiet is several ping periods and well past that.
+        await using var server = await WebKit.StartAsync("--web-ping", "3");
         await using var ws = await WsTestClient.ConnectAsync(server.WebPort); // .NET's client answers pings itself
         await ws.ExpectAsync("HELLO");
         await ws.SendAsync("NICK quiet");
         await ws.ExpectAsync("HISTORY #lobby");
         var quiet = System.Diagnostics.Stopwatch.StartNew();
-        while (quiet.Elapsed < TimeSpan.FromSeconds(4)) await Task.Delay(500); // several ping periods, and nothing said
+        while (quiet.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(500); // the quiet is the behaviour under test
         await ws.SendAsync("PING 1");
         await ws.ExpectAsync("PONG 1");
     }
@@ -202,8 +205,9 @@ public sealed class WebSecurityTests
     [Fact]
     public async Task ASlowWebSocketReaderIsCutAsASlowConsumerWithoutHurtingTheRoom()
     {
-        // The default outbox (1 MiB: the sender's own echoes of a burst fit), and a short write deadline.
-        await using var server = await WebKit.StartAsync("--max-line", "512", "--write-timeout", "2");
+        // The default outbox (1 MiB: the sender's own echoes of a burst fit), and a short write deadline: 5 s, not 2, so
+        // that the sender and the reader, who do read, are not cut themselves when a loaded machine holds them up.
+        await using var server = await WebKit.StartAsync("--max-line", "512", "--write-timeout", "5");
         await using var sender = await server.RegisterAsync("sender");
         await using var reader = await server.RegisterWsAsync("reader");
         using var slow = await RawWebSocket.ConnectAsync(server.WebPort, receiveBuffer: 4096);

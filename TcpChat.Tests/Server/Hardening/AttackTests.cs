@@ -87,15 +87,16 @@ public sealed class AttackTests
     [Fact]
     public async Task SlowlorisSendingAValidFrameAByteEvery100MsIsNotClosedForBeingSlow()
     {
-        // Any byte counts as being heard (docs/PROTOCOL.md, "Keepalive"): a frame that takes twice the timeout to
-        // arrive, a byte every 100 ms, is not a silent client.
-        await using var server = await InProcessServer.StartAsync("--ping", "2");
+        // Any byte counts as being heard (docs/PROTOCOL.md, "Keepalive"): a frame that takes well over the timeout to
+        // arrive, a byte every 100 ms, is not a silent client. The period is 3 s (a 6 s timeout), so that the bystander
+        // has 3 s to answer its PINGs on a loaded machine.
+        await using var server = await InProcessServer.StartAsync("--ping", "3");
         await using var bystander = await server.RegisterAsync("bystander");
         bystander.AutoPong = true;
         await using var slow = await server.RegisterAsync("slow");
-        string text = "slow but steady: one byte every 100 ms, for longer than twice ping";
+        string text = "slow but steady: one byte every 100 ms, for well over the 6 s timeout, twice the ping period of 3 s";
         byte[] frame = Encoding.UTF8.GetBytes($"SEND #lobby :{text}\n");
-        Assert.True(frame.Length * 100 > 1.5 * 2 * 2000, "the frame must take well over the 4 s timeout to send");
+        Assert.True(frame.Length * 100 > 1.5 * 2 * 3000, "the frame must take well over the 6 s timeout to send");
 
         foreach (byte b in frame)
         {
@@ -112,7 +113,8 @@ public sealed class AttackTests
     [Fact]
     public async Task ClientSilentInTheMiddleOfAFrameIsPingedThenClosedWithTimeout()
     {
-        await using var server = await InProcessServer.StartAsync("--ping", "2");
+        // 3 s, not 2: the bystander, which must stay, has a whole period to answer its PINGs on a loaded machine.
+        await using var server = await InProcessServer.StartAsync("--ping", "3");
         await using var bystander = await server.RegisterAsync("bystander");
         bystander.AutoPong = true;
         await using var stalled = await server.RegisterAsync("stalled");

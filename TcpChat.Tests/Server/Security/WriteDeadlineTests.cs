@@ -67,7 +67,15 @@ public sealed class WriteDeadlineTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (read < 100 * 4000)
         {
-            int n = await slow.ReceiveAsync(buffer, SocketFlags.None);
+            // Every read has data waiting or coming (the server is writing to it): a generous timeout turns a stall into
+            // a failure instead of a hang.
+            using var stalled = new CancellationTokenSource(TestClient.Timeout);
+            int n;
+            try { n = await slow.ReceiveAsync(buffer, SocketFlags.None, stalled.Token); }
+            catch (OperationCanceledException)
+            {
+                throw new Xunit.Sdk.XunitException($"nothing came for {TestClient.Timeout.TotalSeconds:0} s after {read} bytes");
+            }
             Assert.True(n > 0, $"closed after {read} bytes");
             read += n;
             await Task.Delay(150); // the slow reader's pace
