@@ -16,8 +16,9 @@ bars = [
 print("# The terminal client against the bars of issue 11\n")
 print("Written by `bench/client.sh" + (" --before …" if len(rows) > 1 else "") + "` (each client published as README says to install it:")
 print("Release, ReadyToRun; tmux 100x30, the server of this tree on loopback). Key to screen is measured as a user sees")
-print("it: from the start of `tmux send-keys` until `tmux capture-pane` shows the letter in the input line, so it")
-print("includes starting the tmux client, tmux's own latency and the polling (a `capture-pane` 2 ms after the last).\n")
+print("it, through one tmux control-mode client (`tmux -C`) attached for the whole run: from the `send-keys` command")
+print("until tmux reads the letter in what the client writes to its terminal; tmux's own latency is in it, no process")
+print("start and no polling is.\n")
 print("| bar | goal | " + " | ".join(r["client"] for r in rows) + " |")
 print("|---|---|" + "---|" * len(rows))
 for key, name, goal in bars:
