@@ -118,7 +118,9 @@ public sealed class DescriptorLimitTests
             var stats = (await alice.ExpectAsync("STATS")).Text!;
             long capacity = Stat(stats, "connection_capacity");
             Assert.InRange(capacity, 1, 24); // what the lowered limit leaves, less the reserve
-            Assert.InRange(Stat(stats, "connections"), 2, 2 + 24); // never more sockets than the files allow
+            // Not the 62 asked for: what the 24 files left allowed (give or take a few the runtime closed since they
+            // were counted here), taken before the server noticed the change, and none after.
+            Assert.InRange(Stat(stats, "connections"), 2, 2 + 24 + 16);
 
             // The limit back where it was: the queued connections are taken in, with HELLO or ERR SERVER_FULL.
             await SetSoftLimit(server.ProcessId, 20000);
