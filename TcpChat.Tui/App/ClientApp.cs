@@ -77,13 +77,14 @@ public static class ClientApp
         private long _lastDrainTicks;
 
         /// <summary>
-        /// The shortest time between two iterations that were not woken by a key (20 per second): under a flood,
+        /// The shortest time between two iterations that were not woken by a key (10 per second): under a flood,
         /// messages pile up for a moment and are drawn together (the toolkit's drawing is per cell, so each frame of a
         /// scrolling pane costs the same however many messages it shows). A key is handled and drawn at once, and a
-        /// message after a quiet moment at once too. Measured (bench/client.sh, docs/benchmarks-client.md): a flood's
-        /// CPU 1.5-1.8 s at 20 frames a second against 2.0-2.2 s at 30.
+        /// message after a quiet moment at once too, so only messages that come faster than this wait, and at most this
+        /// long. Measured (bench/client.sh, docs/benchmarks-client.md), a flood's CPU: 1.4-1.8 s at 10 frames a second,
+        /// 1.6-2.3 s at 20, 2.0-2.2 s at 30.
         /// </summary>
-        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(50);
+        private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(100);
 
         /// <summary>How long an idle loop sleeps between iterations (nothing to do but the toolkit's own checks).</summary>
         private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(1);
