@@ -28,7 +28,7 @@ internal sealed class Session : IHistoryClient
     private readonly ChatOptions _options;
     private readonly ILogger _log;
     private readonly FrameParser _parser;
-    private readonly CancellationTokenSource _abort = new(); // cut: the writer loop stops waiting for pending frames
+    private LazyCancellation _abort; // cut: the writer loop stops waiting for pending frames (made only when it waits)
     private long _flushSince; // when the writer loop's flush in progress began (TickCount64); 0: none in progress
     private int _closing;
     private string _quitReason = "connection closed";
@@ -241,6 +241,9 @@ internal sealed class Session : IHistoryClient
     /// </remarks>
     private async Task ReadLoopAsync()
     {
+        // Only the awaiters live across this loop's waits: the state machine an idle connection holds while parked on
+        // ReadAsync stays small (what a read brought is handled by HandleReadAsync, which keeps its own state only when
+        // it waits).
         while (!IsClosing)
         {
             ValueTask<ReadResult> read = _input.ReadAsync();
@@ -251,30 +254,41 @@ internal sealed class Session : IHistoryClient
                 // (queued on that thread) wait, until the receivers' outboxes overflow (seen at 5,400 msg/s to 1,000
                 // receivers). So yield now and then; not after every read, which would cut the writers' batches short.
                 _handledSinceYield = 0;
-                await Task.Yield();
+                read = YieldThenAsync(read);
             }
-            ReadResult result = await read;
-            if (result.IsCanceled) return;
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
-            // The buffer starts with what earlier reads left unconsumed: count only what this read brought.
-            _hub.Metrics.BytesIn.Add(buffer.Length - _unconsumed);
-            var first = Guard.CheckFirstBytes(buffer, result.IsCompleted); // HTTP or TLS on the first line?
-            if (first == ForeignProtocol.Verdict.Foreign) return;
-            if (first == ForeignProtocol.Verdict.NeedMoreData)
-            {
-                _unconsumed = buffer.Length;
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
-            bool completed = result.IsCompleted; // (no ReadResult nor buffer is kept across the wait below)
-            var handled = await HandleFramesAsync(buffer);
-            if (!handled.Go) return;
-            _handledSinceYield += buffer.Length - handled.Unconsumed;
-            _unconsumed = handled.Unconsumed;
-            _input.AdvanceTo(handled.Consumed, handled.Examined);
-            if (completed) return;
+            if (!await HandleReadAsync(await read)) return;
         }
+    }
+
+    private static async ValueTask<ReadResult> YieldThenAsync(ValueTask<ReadResult> read)
+    {
+        await Task.Yield();
+        return await read;
+    }
+
+    /// <summary>Handles what a read brought; false when the reader loop must end.</summary>
+    private async ValueTask<bool> HandleReadAsync(ReadResult result)
+    {
+        if (result.IsCanceled) return false;
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
+        // The buffer starts with what earlier reads left unconsumed: count only what this read brought.
+        _hub.Metrics.BytesIn.Add(buffer.Length - _unconsumed);
+        var first = Guard.CheckFirstBytes(buffer, result.IsCompleted); // HTTP or TLS on the first line?
+        if (first == ForeignProtocol.Verdict.Foreign) return false;
+        if (first == ForeignProtocol.Verdict.NeedMoreData)
+        {
+            _unconsumed = buffer.Length;
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            return true;
+        }
+        bool completed = result.IsCompleted; // (no ReadResult nor buffer is kept across the wait below)
+        var handled = await HandleFramesAsync(buffer);
+        if (!handled.Go) return false;
+        _handledSinceYield += buffer.Length - handled.Unconsumed;
+        _unconsumed = handled.Unconsumed;
+        _input.AdvanceTo(handled.Consumed, handled.Examined);
+        return !completed;
     }
 
     /// <summary>Handles every complete frame of <paramref name="buffer"/>; <c>Go</c> is false when the session must end.</summary>
