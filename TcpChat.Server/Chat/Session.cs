@@ -53,7 +53,7 @@ internal sealed class Session : IHistoryClient
         Guard = new SessionGuard(this, hub.Guard, _parser, options);
     }
 
-    /// <summary>Input a reader loop handles without giving its thread up (see <see cref="ReadLoopAsync"/>).</summary>
+    /// <summary>Input a reader loop handles without giving its thread up (see the reader loop in <see cref="RunAsync"/>).</summary>
     private const int YieldAfterBytes = 64 * 1024;
 
     /// <summary>The writer loop flushes at least this often, so that the write deadline measures progress, not a whole backlog.</summary>
@@ -90,7 +90,24 @@ internal sealed class Session : IHistoryClient
             if (Guard.Admit())
             {
                 Send(_hub.Hello);
-                await ReadLoopAsync();
+                // The reader loop, here rather than in a method of its own: an idle connection parks one state
+                // machine on ReadAsync, not two (this one waiting for the other). Only awaiters live across its waits:
+                // what a read brought is handled by HandleReadAsync, which keeps its own state only when it waits.
+                while (!IsClosing)
+                {
+                    ValueTask<ReadResult> read = _input.ReadAsync();
+                    if (!read.IsCompleted) _handledSinceYield = 0; // it waits: the writers the last frames woke get to run
+                    else if (_handledSinceYield >= YieldAfterBytes)
+                    {
+                        // Input keeps coming at once: a busy sender's loop could keep its thread while the writer loops
+                        // it woke (queued on that thread) wait, until the receivers' outboxes overflow (seen at 5,400
+                        // msg/s to 1,000 receivers). So yield now and then; not after every read, which would cut the
+                        // writers' batches short.
+                        _handledSinceYield = 0;
+                        read = YieldThenAsync(read);
+                    }
+                    if (!await HandleReadAsync(await read)) break;
+                }
             }
         }
         catch (InputRejectedException e)
@@ -233,40 +250,18 @@ internal sealed class Session : IHistoryClient
         }
     }
 
-    /// <summary>Read, parse every complete frame, handle it, <c>AdvanceTo(consumed, examined)</c>.</summary>
-    /// <remarks>
-    /// The frames of a read are handled by <see cref="HandleFramesAsync"/>, which completes at once unless flood control
-    /// or a password check makes it wait: an idle connection, parked on <c>ReadAsync</c> here, holds only this loop's
-    /// small state, not the parsing state (the state machine of an async method is allocated only when it first waits).
-    /// </remarks>
-    private async Task ReadLoopAsync()
-    {
-        // Only the awaiters live across this loop's waits: the state machine an idle connection holds while parked on
-        // ReadAsync stays small (what a read brought is handled by HandleReadAsync, which keeps its own state only when
-        // it waits).
-        while (!IsClosing)
-        {
-            ValueTask<ReadResult> read = _input.ReadAsync();
-            if (!read.IsCompleted) _handledSinceYield = 0; // it waits: the writers the last frames woke get to run
-            else if (_handledSinceYield >= YieldAfterBytes)
-            {
-                // Input keeps coming at once: a busy sender's loop could keep its thread while the writer loops it woke
-                // (queued on that thread) wait, until the receivers' outboxes overflow (seen at 5,400 msg/s to 1,000
-                // receivers). So yield now and then; not after every read, which would cut the writers' batches short.
-                _handledSinceYield = 0;
-                read = YieldThenAsync(read);
-            }
-            if (!await HandleReadAsync(await read)) return;
-        }
-    }
-
+    /// <summary>Waits for the read once the thread was given up (see the reader loop in <see cref="RunAsync"/>).</summary>
     private static async ValueTask<ReadResult> YieldThenAsync(ValueTask<ReadResult> read)
     {
         await Task.Yield();
         return await read;
     }
 
-    /// <summary>Handles what a read brought; false when the reader loop must end.</summary>
+    /// <summary>
+    /// Handles what a read brought: parse every complete frame, handle it, <c>AdvanceTo(consumed, examined)</c>. False
+    /// when the reader loop must end. The frames are handled by <see cref="HandleFramesAsync"/>, which completes at once
+    /// unless flood control or a password check makes it wait.
+    /// </summary>
     private async ValueTask<bool> HandleReadAsync(ReadResult result)
     {
         if (result.IsCanceled) return false;
