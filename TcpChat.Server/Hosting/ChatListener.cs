@@ -35,6 +35,8 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     // Every accepted socket holds a slot until it is closed; the limit follows the open-file limit (FitToDescriptors).
     private long _softLimit;
     private volatile bool _shortOfFiles; // an accept failed for want of descriptors: the sweep looks again
+    private long _lastCount;
+    private static readonly TimeSpan RecountEvery = TimeSpan.FromSeconds(30);
 
     /// <summary>The sockets this server holds (its own and the web port's), against what the open-file limit allows.</summary>
     public SocketSlots Slots { get; } = new(int.MaxValue);
@@ -110,8 +112,13 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     {
         if (DescriptorLimit.Read() is not { } limit) return;
         bool changed = limit.Soft != _softLimit;
-        // Uncapped and unchanged, nothing to do: one getrlimit per sweep. Capped, or short of files, count them again.
-        if (!changed && !acceptFailed && !_shortOfFiles && hub.Metrics.ConnectionCapacity >= _options.MaxConnections) return;
+        // Unchanged, nothing to do but one getrlimit per sweep. Changed, or short of files: count them again now.
+        // Capped by the limit: count again every RecountEvery, for the files the runtime opens or closes as it runs
+        // (listing /proc/self/fd costs a string per file: at 20,000 connections, not at every sweep).
+        long now = Environment.TickCount64;
+        bool due = hub.Metrics.ConnectionCapacity < _options.MaxConnections && now - _lastCount >= (long)RecountEvery.TotalMilliseconds;
+        if (!changed && !acceptFailed && !_shortOfFiles && !due) return;
+        _lastCount = now;
         _softLimit = limit.Soft;
         _shortOfFiles = acceptFailed;
         var (open, fits) = FitToDescriptors(limit.Soft);
