@@ -52,6 +52,9 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         Bind();
+        // Accepting from here: since .NET 10 the host runs all of ExecuteAsync on the thread pool, so a flag set there
+        // could still be false when the host says it has started (and /healthz would answer 503).
+        IsAccepting = true;
         return base.StartAsync(cancellationToken);
     }
 
@@ -167,7 +170,6 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
         Task sweeper = SweepAsync(stopping);
         // Counted again now that the rest of the server has started (the web port's Kestrel came after Bind).
         RefitToDescriptors(acceptFailed: true);
-        IsAccepting = true;
         try
         {
             var loops = new List<Task> { AcceptLoopAsync(_socket!, _options.Tls, stopping) };
