@@ -105,6 +105,19 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     /// changed under the process, and the files that are not sockets (the runtime's, the database's) may have grown.
     /// A changed limit is said in one line.
     /// </summary>
+    /// <summary>
+    /// Before each socket an accept loop takes (this listener's and the web port's): if the open-file limit changed
+    /// since the last look, fit to it now (true) rather than at the next sweep. The accept loop would otherwise take
+    /// every file a lowered limit leaves before the sweep sees it, and the runtime, needing one, would abort the
+    /// process. One getrlimit per accept: well under a microsecond.
+    /// </summary>
+    public bool RefitIfLimitChanged()
+    {
+        if (DescriptorLimit.Read() is not { } limit || limit.Soft == Interlocked.Read(ref _softLimit)) return false;
+        RefitToDescriptors(acceptFailed: false);
+        return true;
+    }
+
     private void RefitToDescriptors(bool acceptFailed)
     {
         lock (Slots) RefitToDescriptorsLocked(acceptFailed); // the sweep and the accept loops
@@ -199,6 +212,11 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 await Slots.TakeAsync(stopping);
             }
             catch (OperationCanceledException) { return; }
+            if (RefitIfLimitChanged())
+            {
+                Release(); // taken under the old limit: take one again under the new
+                continue;
+            }
             try
             {
                 client = await listener.AcceptAsync(stopping);

@@ -36,6 +36,11 @@ internal sealed class SlottedListenerFactory(IConnectionListenerFactory transpor
                     await chat.Slots.TakeAsync(cancel.Token);
                 }
                 catch (OperationCanceledException) { return null; } // unbinding: what Kestrel expects of a listener
+                if (chat.RefitIfLimitChanged())
+                {
+                    chat.Slots.Release(); // taken under the old limit: take one again under the new
+                    continue;
+                }
                 try
                 {
                     var connection = await inner.AcceptAsync(cancellationToken);
