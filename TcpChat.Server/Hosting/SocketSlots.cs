@@ -2,8 +2,8 @@ namespace TcpChat.Server.Hosting;
 
 /// <summary>
 /// One slot per socket the server has accepted and not yet closed: TCP and TLS sessions, refusals still being written,
-/// TLS handshakes, and every connection Kestrel takes on the web port. The accept loops wait for a free slot before
-/// they accept, and the web port refuses a connection that finds none, so the sockets never take the descriptors the
+/// TLS handshakes, and every connection Kestrel takes on the web port. The accept loops (the web port's too) wait for
+/// a free slot before they accept, so the sockets never take the descriptors the
 /// runtime needs for itself (out of them, it aborts the whole process). The limit can change while the server runs:
 /// the open-file limit can be lowered under it (<c>prlimit --pid</c>), or other parts can take more files than at
 /// start.
@@ -31,17 +31,6 @@ internal sealed class SocketSlots(int limit)
                 wake = _held < _limit ? TakeWaiter() : null;
             }
             wake?.TrySetResult();
-        }
-    }
-
-    /// <summary>Takes a slot if one is free (the web port: a connection that finds none is closed at once).</summary>
-    public bool TryTake()
-    {
-        lock (_gate)
-        {
-            if (_held >= _limit) return false;
-            _held++;
-            return true;
         }
     }
 

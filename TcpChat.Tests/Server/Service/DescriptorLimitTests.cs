@@ -18,10 +18,8 @@ public sealed class DescriptorLimitTests
         await server.WaitForLogAsync("holding at most"); // logged just after "Listening on", which StartAsync waits for
         Assert.Matches(@"warn: .*MaxConnections is 20000 but the open-file limit is 300 \(hard 300; \d+ open, 128 reserved\): holding at most \d+ connections", server.Log);
 
-        await using var alice = await TestClient.ConnectAsync(server.Port);
-        await using var bob = await TestClient.ConnectAsync(server.Port);
-        await Register(alice, "alice");
-        await Register(bob, "bob");
+        await using var alice = await RegisteredAsync(server, "alice");
+        await using var bob = await RegisteredAsync(server, "bob");
 
         var flood = new List<TestClient>();
         try
@@ -85,10 +83,8 @@ public sealed class DescriptorLimitTests
     {
         // History on (SQLite): a JOIN reads the room's history and a SEND stores, both while the files run short.
         await using var server = await ServerProcess.StartAsync();
-        await using var alice = await TestClient.ConnectAsync(server.Port);
-        await using var bob = await TestClient.ConnectAsync(server.Port);
-        await Register(alice, "alice");
-        await Register(bob, "bob");
+        await using var alice = await RegisteredAsync(server, "alice");
+        await using var bob = await RegisteredAsync(server, "bob");
         alice.Send("JOIN #old\n");
         await alice.ExpectAsync("HISTORY #old");
         alice.Send("SEND #old :before the limit came down\n");
@@ -152,10 +148,8 @@ public sealed class DescriptorLimitTests
     public async Task AFloodOnTheWebPortWaitsInTheListenQueueAndLeavesTheServerItsFiles()
     {
         await using var server = await ServerProcess.StartAsync(["prlimit", "--nofile=400:400"], new Dictionary<string, string>(), "--no-history", "--web-port", "0");
-        await using var alice = await TestClient.ConnectAsync(server.Port);
-        await using var bob = await TestClient.ConnectAsync(server.Port);
-        await Register(alice, "alice");
-        await Register(bob, "bob");
+        await using var alice = await RegisteredAsync(server, "alice");
+        await using var bob = await RegisteredAsync(server, "bob");
         alice.Send("JOIN #mid\n");
         await alice.ExpectAsync("HISTORY #mid");
         bob.Send("JOIN #mid\n");
@@ -216,6 +210,13 @@ public sealed class DescriptorLimitTests
     {
         var (code, _, stderr) = await Run.CommandAsync("prlimit", ["--pid", pid.ToString(), $"--nofile={soft}:"], TimeSpan.FromSeconds(30));
         Assert.True(code == 0, $"prlimit failed: {stderr}");
+    }
+
+    private static async Task<TestClient> RegisteredAsync(ServerProcess server, string nick)
+    {
+        var client = await TestClient.ConnectAsync(server.Port);
+        await Register(client, nick);
+        return client;
     }
 
     private static async Task Register(TestClient client, string nick)

@@ -8,15 +8,17 @@ public sealed class SocketSlotsTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public void SlotsAreTakenUpToTheLimitAndNoFurther()
+    public async Task SlotsAreTakenUpToTheLimitAndNoFurther()
     {
         var slots = new SocketSlots(2);
-        Assert.True(slots.TryTake());
-        Assert.True(slots.TryTake());
-        Assert.False(slots.TryTake());
+        Assert.True(slots.TakeAsync(CancellationToken.None).IsCompleted);
+        Assert.True(slots.TakeAsync(CancellationToken.None).IsCompleted);
+        Task third = slots.TakeAsync(CancellationToken.None);
+        Assert.False(third.IsCompleted);
         Assert.Equal(2, slots.Held);
         slots.Release();
-        Assert.True(slots.TryTake());
+        await third.WaitAsync(Generous);
+        Assert.Equal(2, slots.Held);
     }
 
     [Fact]
@@ -35,7 +37,7 @@ public sealed class SocketSlotsTests
     public async Task ALimitLoweredBelowWhatIsHeldClosesNobodyAndLetsNoOneInUntilEnoughHaveGone()
     {
         var slots = new SocketSlots(4);
-        for (int i = 0; i < 4; i++) Assert.True(slots.TryTake());
+        for (int i = 0; i < 4; i++) Assert.True(slots.TakeAsync(CancellationToken.None).IsCompleted);
         slots.Limit = 2; // the open-file limit came down under the server
         Assert.Equal(4, slots.Held);
         Task waiting = slots.TakeAsync(CancellationToken.None);
@@ -51,7 +53,7 @@ public sealed class SocketSlotsTests
     public async Task ALimitRaisedLetsTheWaitingAcceptIn()
     {
         var slots = new SocketSlots(1);
-        Assert.True(slots.TryTake());
+        Assert.True(slots.TakeAsync(CancellationToken.None).IsCompleted);
         Task waiting = slots.TakeAsync(CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         slots.Limit = 2; // the limit went back up
