@@ -148,22 +148,25 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
     /// <summary>How long one try of a publish waits for its answer before it is sent again.</summary>
     private const int PublishAttemptMs = 2000;
 
-    /// <summary>The sequence of the last event the stream holds, as its leader says.</summary>
+    /// <summary>
+    /// The sequence of the last event the stream holds, as its leader says. A short wait: while the stream has no leader
+    /// nobody answers, and the consumer's watchdog wants the first answer after an election, not one 5 s later.
+    /// </summary>
     public Task<ulong> LastSequenceAsync() =>
         Call(async c =>
         {
             await _stream!.RefreshAsync(c);
             return _stream.Info.State.LastSeq;
-        });
+        }, TimeSpan.FromSeconds(1));
 
     /// <summary>Runs a bucket operation, turning the library's failures into <see cref="ClusterUnavailableException"/>.</summary>
-    public async Task<T> Call<T>(Func<CancellationToken, ValueTask<T>> call)
+    public async Task<T> Call<T>(Func<CancellationToken, ValueTask<T>> call, TimeSpan? wait = null)
     {
         if (!Connected) throw Unavailable("the cluster engine is not connected");
         try
         {
             // Bucket operations are not sent again: a short wait, so that the heartbeat and NICK do not hang on an election.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(options.PublishTimeoutSeconds, 5)));
+            using var timeout = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(Math.Min(options.PublishTimeoutSeconds, 5)));
             return await call(timeout.Token);
         }
         catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
@@ -207,6 +210,13 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
         }
         return found.Count > limit ? found.GetRange(found.Count - limit, limit) : found;
     }
+
+    /// <summary>
+    /// The first event stored at or after <paramref name="from"/>, asked of the stream's leader; null when there is none
+    /// yet. Needs no consumer, so it works while no consumer can be made (no metadata leader after an election).
+    /// </summary>
+    public Task<StoredMessage?> NextEventAsync(ulong from) =>
+        Call(c => new ValueTask<StoredMessage?>(NextAsync(Subjects.All, from, c)), TimeSpan.FromSeconds(1));
 
     private async Task<StoredMessage?> NextAsync(string subject, ulong from, CancellationToken cancel)
     {

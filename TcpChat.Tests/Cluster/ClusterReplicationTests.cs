@@ -141,6 +141,9 @@ public sealed class ClusterReplicationTests(ITestOutputHelper output)
             int refused = Enumerable.Range(0, 3).Sum(i => arrivals[i].Count(a => a.Frame.ToString().StartsWith("ERR UNAVAILABLE SEND", StringComparison.Ordinal)));
             output.WriteLine(FormattableString.Invariant(
                 $"leader {leader} killed at {killAt / 1000:0.0} s; election (the survivors' log): {ElectionMs(servers, leader, killedAt):0} ms; longest gap between two messages at one member: {stall:0} ms; sent {sent.Sum()}, delivered {seen[0].Count - 1}, refused with ERR UNAVAILABLE {refused}"));
+            foreach (var server in servers.Where(s => s.Name != leader))
+                output.WriteLine($"engine {server.Name} after the kill: " + string.Join(" | ", server.Log.Split('\n')
+                    .Where(l => l.Contains("leader", StringComparison.OrdinalIgnoreCase)).TakeLast(8)));
             foreach (var (node, i) in nodes.Select((n, i) => (n, i)))
                 output.WriteLine($"node {"abc"[i]} warnings: " + string.Join(" | ", node.Log.Split('\n').Where(l => l.Contains("warn", StringComparison.Ordinal))));
             Assert.True(stall < 30_000, $"chat stalled {stall:0} ms");
