@@ -154,7 +154,7 @@ internal sealed partial class ClusterChat
     /// without an error (seen about once in three leader kills on nats-server 2.9.10): the events were stored, and
     /// nobody on this node saw them.
     /// </summary>
-    private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The same for a consumer that replaces a stuck one: it starts with events to deliver, so one answer of the
