@@ -27,6 +27,7 @@ cleanup() {
     [[ -f $WORK/restarted-pids ]] && while read -r p; do PIDS+=("$p"); done < "$WORK/restarted-pids"
     for pid in "${PIDS[@]}"; do kill -9 "$pid" 2> /dev/null || true; done
     wait 2> /dev/null || true
+    [[ -n ${KEEP_WORK:-} ]] && cp -r "$WORK" "$KEEP_WORK" # the nodes' and engines' logs, to look at afterwards
     rm -rf "$WORK"
 }
 trap cleanup EXIT

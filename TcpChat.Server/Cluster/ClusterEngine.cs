@@ -91,7 +91,11 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
     /// same message id until the engine answers: the engine stores an id once, so the answer that finally comes, "stored"
     /// or "duplicate", is certain. That turns most of a leader change's refusals into late deliveries.
     /// </remarks>
-    public async Task<ulong> PublishAsync(string subject, ClusterEvent message)
+    public Task<ulong> PublishAsync(string subject, ClusterEvent message) =>
+        PublishAsync(subject, message.Encode(), $"{options.NodeName}-{_runId}-{Interlocked.Increment(ref _published)}");
+
+    /// <summary><see cref="PublishAsync(string, ClusterEvent)"/> with its message id given (tests send one twice).</summary>
+    internal async Task<ulong> PublishAsync(string subject, byte[] data, string messageId)
     {
         // A node moving to another engine server (its own died) is back within a reconnect: worth waiting for.
         for (long until = Environment.TickCount64 + ReconnectGraceMs; !Connected && Environment.TickCount64 < until; )
@@ -100,8 +104,7 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
         Interlocked.Increment(ref _pending);
         try
         {
-            byte[] data = message.Encode();
-            var opts = new NatsJSPubOpts { MsgId = $"{options.NodeName}-{_runId}-{Interlocked.Increment(ref _published)}" };
+            var opts = new NatsJSPubOpts { MsgId = messageId };
             long deadline = Environment.TickCount64 + (long)(options.PublishTimeoutSeconds * 1000);
             bool sent = false;
             Exception? last = null;
@@ -119,6 +122,10 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
                 {
                     sent = true;
                     var ack = await JetStream.PublishAsync(subject, data, opts: opts, cancellationToken: attempt.Token);
+                    // "Duplicate": an earlier try of this message was stored after all (its answer was lost, or came
+                    // after the try's wait), and the engine gives that one's sequence. Taken for a failure, it was sent
+                    // again and again for PublishTimeoutSeconds, holding up its sender's next messages.
+                    if (ack.Error is null && ack.Duplicate) return ack.Seq;
                     ack.EnsureSuccess();
                     return ack.Seq;
                 }
@@ -145,8 +152,13 @@ internal sealed class ClusterEngine(ClusterOptions options, HistoryOptions histo
     /// <summary>How long a publish waits for a lost connection to come back before it is refused ("not sent").</summary>
     private const int ReconnectGraceMs = 2000;
 
-    /// <summary>How long one try of a publish waits for its answer before it is sent again.</summary>
-    private const int PublishAttemptMs = 2000;
+    /// <summary>
+    /// How long one try of a publish waits for its answer before it is sent again. An answer takes 0.2-0.7 ms here (p99
+    /// about 2 ms, docs/benchmarks-cluster.md); one with no answer after this went to a leader that is gone. A session's
+    /// messages are published one after another, so after an election each waited up to this long before its next try:
+    /// 2 s made chat resume up to 2 s after the election. Sending again costs the engine a duplicate check.
+    /// </summary>
+    private const int PublishAttemptMs = 500;
 
     /// <summary>
     /// The sequence of the last event the stream holds, as its leader says. A short wait: while the stream has no leader
