@@ -135,6 +135,10 @@ internal sealed partial class ClusterChat
             _log.LogWarning("Cluster catch-up ended: {Count} events applied without the consumer", applied);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            _failure.Stop("the cluster catch-up", e); // a bug: like the node's other loops, not left unseen
+        }
         finally
         {
             Volatile.Write(ref _catchingUp, 0);
@@ -148,30 +152,24 @@ internal sealed partial class ClusterChat
     private static readonly TimeSpan CatchUpIdle = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long the stream may hold events this node has not applied, with none applied meanwhile, before its consumer
-    /// counts as stuck (short: each second here is a second of the stall after an election; a consumer that is merely
+    /// How long the stream may hold events this node's consumer has not delivered, with none delivered meanwhile, before
+    /// the consumer counts as stuck (short: each second here is a second of the stall after an election; a consumer that is merely
     /// slow makes progress, and a needless restart costs one consumer made again). After a stream leader's death the library's ordered consumer sometimes stopped delivering
     /// without an error (seen about once in three leader kills on nats-server 2.9.10): the events were stored, and
     /// nobody on this node saw them.
     /// </summary>
     private static readonly TimeSpan ConsumerStuckAfter = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// The same for a consumer that replaces a stuck one: it starts with events to deliver, so one answer of the
-    /// stream's that it is still behind is enough. One made right after an election sometimes delivered nothing either
-    /// (1 leader kill in 8): waiting <see cref="ConsumerStuckAfter"/> and two answers again made that stall 4.7 s past
-    /// the election.
-    /// </summary>
-    private static readonly TimeSpan NewConsumerStuckAfter = TimeSpan.FromSeconds(1);
-
     private volatile bool _consumerStuck;
     private TimeSpan _stuckFor; // for the log: how long the consumer stood still when it was found stuck
 
     /// <summary>
-    /// Cancels <paramref name="stuck"/> when none was applied for <see cref="ConsumerStuckAfter"/> and the stream,
-    /// asked twice half a second apart, holds events this node has not applied both times, or holds some at its first
-    /// answer after it could not answer (a leader elected meanwhile); on <paramref name="probation"/>, after
-    /// <see cref="NewConsumerStuckAfter"/> and one such answer. Only the stream's answer
+    /// Cancels <paramref name="stuck"/> when the consumer delivered none for <see cref="ConsumerStuckAfter"/> and the
+    /// stream, asked twice half a second apart, holds events it has not delivered both times, or holds some at its first
+    /// answer after it could not answer (a leader elected meanwhile). On <paramref name="probation"/> (the consumer
+    /// replaces a stuck one, so it starts with events to deliver) one such answer is enough: a consumer made right after
+    /// an election sometimes delivered nothing either (1 leader kill in 8), and asking twice again made that stall 4.7 s
+    /// past the election. The stuck consumer's events are read meanwhile (<see cref="CatchUpAsync"/>). Only the stream's answer
     /// counts: while it has no leader (an election) it cannot answer, and a consumer made again then would only wait
     /// for the election too. An idle node asks once per <see cref="ConsumerStuckAfter"/>; a busy one never.
     /// </summary>
@@ -180,20 +178,20 @@ internal sealed partial class ClusterChat
         var ended = stuck.Token;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         long stillSince = Environment.TickCount64;
-        ulong lastApplied = Volatile.Read(ref _consumerAt);
+        ulong lastDelivered = Volatile.Read(ref _consumerAt);
         bool behind = false, unanswered = false;
         while (await WaitAsync(timer, ended))
         {
-            ulong applied = Volatile.Read(ref _consumerAt);
+            ulong delivered = Volatile.Read(ref _consumerAt);
             long now = Environment.TickCount64;
-            if (applied != lastApplied)
+            if (delivered != lastDelivered)
             {
-                lastApplied = applied;
+                lastDelivered = delivered;
                 stillSince = now;
                 behind = probation = false;
                 continue;
             }
-            if (now - stillSince < (long)(probation ? NewConsumerStuckAfter : ConsumerStuckAfter).TotalMilliseconds) continue;
+            if (now - stillSince < (long)ConsumerStuckAfter.TotalMilliseconds) continue;
             ulong stored;
             try { stored = await _engine.LastSequenceAsync(); }
             catch (ClusterUnavailableException)
