@@ -43,8 +43,16 @@ internal sealed class Outbox(int maxBytes, OutboxBudget? budget = null) : IValue
 
     public Result TryEnqueue(ReadOnlyMemory<byte> frame) => TryEnqueue(new Outgoing(frame, frame.Length, null, false));
 
-    public Result TryEnqueue(in Outgoing item)
+    public Result TryEnqueue(in Outgoing item) => TryEnqueue(item, deferWake: false, out _);
+
+    /// <summary>
+    /// Queues <paramref name="item"/>. With <paramref name="deferWake"/>, a parked writer is left parked and
+    /// <paramref name="parked"/> says so: the caller (a reader loop, <see cref="ReaderFlush"/>) must then see to it with
+    /// <see cref="ClaimOrWake"/>.
+    /// </summary>
+    public Result TryEnqueue(in Outgoing item, bool deferWake, out bool parked)
     {
+        parked = false;
         if (!TryCharge(item.Charged)) return Result.Full;
         bool wake;
         lock (_gate)
@@ -58,8 +66,9 @@ internal sealed class Outbox(int maxBytes, OutboxBudget? budget = null) : IValue
             if (_count == _queue.Length) Array.Resize(ref _queue, Math.Max(4, _count * 2));
             _queue[_count++] = item;
             _busy = true;
-            wake = _writerWaiting;
-            _writerWaiting = false;
+            wake = _writerWaiting && !deferWake;
+            parked = _writerWaiting && deferWake;
+            if (wake) _writerWaiting = false;
         }
         // Outside the lock; the writer's continuation runs on the thread pool, never on the producer's thread (which
         // may hold a room's lock).
@@ -113,14 +122,76 @@ internal sealed class Outbox(int maxBytes, OutboxBudget? budget = null) : IValue
     /// <summary>The writer loop takes every queued frame at once; it gives the batch back with <see cref="Return"/>.</summary>
     public Batch TakeAll()
     {
+        lock (_gate) return TakeAllLocked();
+    }
+
+    private Batch TakeAllLocked()
+    {
+        var batch = new Batch(_queue, _count);
+        _queue = _spare;
+        _spare = [];
+        _count = 0;
+        return batch;
+    }
+
+    /// <summary>What <see cref="ClaimOrWake"/> did.</summary>
+    public enum Claim
+    {
+        /// <summary>Nothing left to do: the writer loop is running (it will take the frames) or was woken now.</summary>
+        None,
+        /// <summary>The caller is the writer now, of the batch it was given: it writes it, then calls <see cref="Release"/>.</summary>
+        Claimed,
+        /// <summary>The writer is still parked: a frame is waiting for its <see cref="Outgoing.Later"/>. Call again once it is done.</summary>
+        Waiting,
+    }
+
+    /// <summary>
+    /// For frames queued with the wake deferred: when the writer loop is parked, either take its place (the caller writes
+    /// the whole queue on its own thread, with no hand-off to the thread pool), or wake it as <see cref="TryEnqueue(in Outgoing)"/>
+    /// would have. Taking its place is atomic with taking the queue, under the lock every producer takes: while claimed,
+    /// producers see no parked writer and only append, and <see cref="Release"/> hands the loop back. Only a queue of at
+    /// most <paramref name="maxBytes"/> whose frames are all ready is claimed (a bigger one is the loop's to write in chunks,
+    /// under the write deadline); with <paramref name="mayWait"/>, one with a frame not ready is left parked.
+    /// </summary>
+    public Claim ClaimOrWake(bool mayClaim, bool mayWait, long maxBytes, out Batch batch)
+    {
+        batch = default;
         lock (_gate)
         {
-            var batch = new Batch(_queue, _count);
-            _queue = _spare;
-            _spare = [];
-            _count = 0;
-            return batch;
+            if (!_writerWaiting || (_count == 0 && !_completed)) return Claim.None;
+            if (mayClaim && !_completed && Volatile.Read(ref _bytes) <= maxBytes)
+            {
+                bool ready = true;
+                for (int i = 0; i < _count && ready; i++) ready = _queue[i].Later is not { IsCompleted: false };
+                if (ready)
+                {
+                    _writerWaiting = false;
+                    batch = TakeAllLocked();
+                    return Claim.Claimed;
+                }
+                if (mayWait) return Claim.Waiting;
+            }
+            _writerWaiting = false;
         }
+        _signal.SetResult(true);
+        return Claim.None;
+    }
+
+    /// <summary>
+    /// Ends a <see cref="Claim.Claimed"/>: the writer loop goes back to waiting, unless frames came meanwhile, the outbox
+    /// was completed, or <paramref name="wake"/> (the claimer hands it a flush to finish): then it is woken.
+    /// </summary>
+    public void Release(bool wake)
+    {
+        lock (_gate)
+        {
+            if (!wake && _count == 0 && !_completed)
+            {
+                _writerWaiting = true; // the loop never stopped waiting on _signal: it is parked again, as it was
+                return;
+            }
+        }
+        _signal.SetResult(true);
     }
 
     /// <summary>A batch written: its slots are cleared (they held frames) and its array is reused.</summary>

@@ -36,6 +36,9 @@ internal sealed class Session : IHistoryClient
     private long _unconsumed;
     private long _handledSinceYield; // input bytes handled since the reader loop last waited or yielded
     private long _pingSentAt;
+    private int _noted; // 1 while a reader's ReaderFlush list holds this session
+    private bool _flushHandedOver; // a writer that took the loop's place (ReaderFlush) left it _handedFlush to finish
+    private ValueTask<FlushResult> _handedFlush;
 
     public Session(ChatConnection connection, ChatHub hub, ChatOptions options, ILogger log)
     {
@@ -155,7 +158,73 @@ internal sealed class Session : IHistoryClient
 
     private void Enqueue(in Outgoing item)
     {
-        if (_outbox.TryEnqueue(item) == Outbox.Result.Full) SlowConsumer();
+        bool defer = ReaderFlush.Active;
+        var result = _outbox.TryEnqueue(item, defer, out bool parked);
+        if (result == Outbox.Result.Full) SlowConsumer();
+        if (!defer || result != Outbox.Result.Queued) return;
+        if (item.Later is { IsCompleted: false } later) ReaderFlush.Pending(later);
+        if (parked && Interlocked.Exchange(ref _noted, 1) == 0) ReaderFlush.Note(this);
+    }
+
+    /// <summary>
+    /// From <see cref="ReaderFlush"/>, on a reader's thread (or a continuation of a message's storing): this session's
+    /// writer loop was left parked with frames queued. Writes them here when the loop can be claimed (with
+    /// <paramref name="mayClaim"/>), and flushes; the loop is woken instead when it cannot, and is handed the flush when it
+    /// does not complete at once (a full socket buffer: then the write deadline is the loop's to keep).
+    /// </summary>
+    /// <param name="noted">Called for the reader's note: a frame queued from now on is noted again.</param>
+    internal Outbox.Claim FlushDeferred(bool mayClaim, bool mayWait, bool noted)
+    {
+        if (noted) Interlocked.Exchange(ref _noted, 0); // before the claim, which takes the outbox's lock: nothing is missed
+        var claim = _outbox.ClaimOrWake(mayClaim, mayWait, FlushChunkBytes, out Outbox.Batch batch);
+        if (claim == Outbox.Claim.Claimed) WriteClaimed(batch);
+        return claim;
+    }
+
+    /// <summary>Writes a batch whose frames are all ready, as the writer loop would, without waiting.</summary>
+    private void WriteClaimed(Outbox.Batch batch)
+    {
+        ValueTask<FlushResult> flush;
+        try
+        {
+            long frames = 0, bytes = 0, taken = 0;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Outgoing item = batch.Items[i];
+                ReadOnlyMemory<byte> frame = item.Frame;
+                if (item.Later is { } later && !_outbox.DropBacklog) frame = later.Result;
+                taken += item.Charged + (item.PageCharged ? frame.Length : 0);
+                if (_outbox.DropBacklog || frame.IsEmpty) continue;
+                _output.Write(frame.Span);
+                frames++;
+                bytes += frame.Length;
+            }
+            _outbox.Taken(taken);
+            _outbox.Return(batch);
+            _hub.Metrics.MessagesOut.Add(frames);
+            _hub.Metrics.BytesOut.Add(bytes);
+            if (_output.UnflushedBytes == 0)
+            {
+                _outbox.Release(wake: false);
+                return;
+            }
+            Volatile.Write(ref _flushSince, Math.Max(1, Environment.TickCount64));
+            flush = _output.FlushAsync();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            flush = ValueTask.FromException<FlushResult>(e);
+        }
+        if (flush.IsCompletedSuccessfully && flush.Result is { IsCompleted: false, IsCanceled: false })
+        {
+            Volatile.Write(ref _flushSince, 0);
+            _outbox.Release(wake: false);
+            return;
+        }
+        // Not done (the socket's buffer is full), or the end (cancelled by a cut, the peer gone): the loop takes it from here.
+        _handedFlush = flush;
+        _flushHandedOver = true;
+        _outbox.Release(wake: true);
     }
 
     private void SlowConsumer()
@@ -283,31 +352,44 @@ internal sealed class Session : IHistoryClient
     {
         SequencePosition consumed = buffer.Start;
         SequencePosition examined = buffer.Start;
-        while (!IsClosing)
+        try
         {
-            ParseStatus status = _parser.TryParse(buffer, out consumed, out examined, out Frame frame, out ProtocolError error);
-            if (status == ParseStatus.NeedMoreData) break;
-            if (status == ParseStatus.FatalError)
+            while (!IsClosing)
             {
-                _hub.Metrics.ProtocolErrors.Add(1);
-                _log.LogDebug("Protocol error from #{Id}: {Code} {Message}", Id, error.Code, error.Message);
-                Close(error.Code, error.Message, "protocol error", verb: error.Verb);
-                return (false, consumed, examined, 0);
+                ParseStatus status = _parser.TryParse(buffer, out consumed, out examined, out Frame frame, out ProtocolError error);
+                if (status == ParseStatus.NeedMoreData) break;
+                if (status == ParseStatus.FatalError)
+                {
+                    _hub.Metrics.ProtocolErrors.Add(1);
+                    _log.LogDebug("Protocol error from #{Id}: {Code} {Message}", Id, error.Code, error.Message);
+                    Close(error.Code, error.Message, "protocol error", verb: error.Verb);
+                    return (false, consumed, examined, 0);
+                }
+                // Flood control: a refused line costs as much as a frame.
+                ValueTask<bool> pace = Guard.PaceAsync(status == ParseStatus.Frame ? SessionGuard.CostOf(frame) : 1);
+                if (!pace.IsCompleted) ReaderFlush.FlushNoted(); // it waits: the others do not wait with it (nor the thread's list)
+                if (!await pace) return (false, consumed, examined, 0);
+                if (status == ParseStatus.Error)
+                {
+                    _hub.Metrics.ProtocolErrors.Add(1);
+                    SendError(error.Code, error.Verb, error.Message);
+                }
+                else
+                {
+                    _hub.Metrics.MessagesIn.Add(1);
+                    ReaderFlush.Begin();
+                    try { _hub.Handle(this, frame); }
+                    finally { ReaderFlush.End(); }
+                    ValueTask after = Guard.AfterFrameAsync();
+                    if (!after.IsCompleted) ReaderFlush.FlushNoted();
+                    await after;
+                }
+                buffer = buffer.Slice(consumed);
             }
-            // Flood control: a refused line costs as much as a frame.
-            if (!await Guard.PaceAsync(status == ParseStatus.Frame ? SessionGuard.CostOf(frame) : 1)) return (false, consumed, examined, 0);
-            if (status == ParseStatus.Error)
-            {
-                _hub.Metrics.ProtocolErrors.Add(1);
-                SendError(error.Code, error.Verb, error.Message);
-            }
-            else
-            {
-                _hub.Metrics.MessagesIn.Add(1);
-                _hub.Handle(this, frame);
-                await Guard.AfterFrameAsync();
-            }
-            buffer = buffer.Slice(consumed);
+        }
+        finally
+        {
+            ReaderFlush.FlushNoted(); // the read is handled: write what it queued to others
         }
         return (true, consumed, examined, buffer.Slice(consumed).Length);
     }
@@ -324,6 +406,12 @@ internal sealed class Session : IHistoryClient
             while (true)
             {
                 await _outbox.WaitAsync();
+                if (_flushHandedOver)
+                {
+                    _flushHandedOver = false;
+                    if (await FinishHandedFlushAsync()) return;
+                    continue; // woken for the flush alone: frames may or may not be queued
+                }
                 Outbox.Batch batch = _outbox.TakeAll();
                 if (batch.Count == 0) break; // completed, and everything before was written
                 if (await WriteBatchAsync(batch)) return;
@@ -391,6 +479,22 @@ internal sealed class Session : IHistoryClient
         try
         {
             FlushResult result = await _output.FlushAsync();
+            return result.IsCompleted || result.IsCanceled;
+        }
+        finally
+        {
+            Volatile.Write(ref _flushSince, 0);
+        }
+    }
+
+    /// <summary>The flush a claimer of the loop began (<see cref="WriteClaimed"/>), under the write deadline it set.</summary>
+    private async ValueTask<bool> FinishHandedFlushAsync()
+    {
+        ValueTask<FlushResult> flush = _handedFlush;
+        _handedFlush = default;
+        try
+        {
+            FlushResult result = await flush;
             return result.IsCompleted || result.IsCanceled;
         }
         finally

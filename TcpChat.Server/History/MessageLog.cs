@@ -27,6 +27,9 @@ internal sealed partial class MessageLog : BackgroundService
     /// <summary>Rows one pruning step deletes at most before the loop takes other work.</summary>
     public const int PruneRowsPerStep = 10_000;
 
+    /// <summary>Experiment (issue 15): TCPCHAT_SYNC_MEMORY_STORE=1 stores in memory on the sender's thread (see Append).</summary>
+    private static readonly bool SyncMemoryStore = Environment.GetEnvironmentVariable("TCPCHAT_SYNC_MEMORY_STORE") == "1";
+
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly IMessageStore _store;
@@ -78,6 +81,16 @@ internal sealed partial class MessageLog : BackgroundService
     /// </summary>
     public Task<ReadOnlyMemory<byte>> Append(StoredMessage message, ReadOnlyMemory<byte> frame, IHistoryClient sender)
     {
+        if (SyncMemoryStore && _store is MemoryMessageStore)
+        {
+            // Experiment (issue 15): the memory store is a list append, so store on the caller's thread (the room's lock
+            // keeps a room's messages in id order) and the frame is ready at once: no hand-off to the loop and back.
+            // A history read queued before may then see this message too.
+            StoredMessage[] one = [message];
+            lock (_storeGate) _store.Append(one);
+            Ids.Committed(one);
+            return Task.FromResult(frame);
+        }
         var work = new AppendWork(message, frame, sender);
         return _queue.Writer.TryWrite(work) ? work.Done.Task : Task.FromResult(ReadOnlyMemory<byte>.Empty);
     }

@@ -104,4 +104,81 @@ public sealed class OutboxTests
         }
         Assert.Equal(Enumerable.Range(0, seen.Count), seen);
     }
+
+    private static Outgoing Ready(string text) { byte[] b = System.Text.Encoding.ASCII.GetBytes(text); return new Outgoing(b, b.Length, null, false); }
+
+    [Fact]
+    public async Task DeferredFrameLeavesTheWriterParkedUntilClaimedAndReleaseParksItAgain()
+    {
+        var outbox = new Outbox(1024);
+        ValueTask wait = outbox.WaitAsync();
+        Assert.Equal(Outbox.Result.Queued, outbox.TryEnqueue(Ready("A\n"), deferWake: true, out bool parked));
+        Assert.True(parked);
+        Assert.False(wait.IsCompleted); // not woken: the reader sees to it
+
+        Assert.Equal(Outbox.Claim.Claimed, outbox.ClaimOrWake(mayClaim: true, mayWait: true, 1024, out var batch));
+        Assert.Equal("A\n"u8.ToArray(), batch.Items[0].Frame.ToArray());
+        // While claimed, a producer finds no parked writer to wake, and nobody else can claim.
+        Assert.Equal(Outbox.Result.Queued, outbox.TryEnqueue(Ready("B\n"), deferWake: true, out parked));
+        Assert.False(parked);
+        Assert.Equal(Outbox.Claim.None, outbox.ClaimOrWake(mayClaim: true, mayWait: true, 1024, out _));
+        outbox.Taken(batch.Items[0].Charged);
+        outbox.Return(batch);
+        outbox.Release(wake: false); // B came meanwhile: the writer loop is woken for it
+        await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var rest = outbox.TakeAll();
+        Assert.Equal("B\n"u8.ToArray(), rest.Items[0].Frame.ToArray());
+        outbox.Taken(rest.Items[0].Charged);
+        outbox.Return(rest);
+
+        ValueTask again = outbox.WaitAsync();
+        outbox.TryEnqueue(Ready("C\n"), deferWake: true, out _);
+        Assert.Equal(Outbox.Claim.Claimed, outbox.ClaimOrWake(true, true, 1024, out batch));
+        outbox.Return(batch);
+        outbox.Release(wake: false); // nothing came: parked again, on the same wait
+        Assert.False(again.IsCompleted);
+        outbox.TryEnqueue(Ready("D\n")); // an ordinary producer wakes it
+        await again.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("D\n"u8.ToArray(), outbox.TakeAll().Items[0].Frame.ToArray());
+    }
+
+    [Fact]
+    public void QueueWithAFrameNotStoredYetIsNotClaimed()
+    {
+        var outbox = new Outbox(1024);
+        _ = outbox.WaitAsync();
+        var stored = new TaskCompletionSource<ReadOnlyMemory<byte>>();
+        outbox.TryEnqueue(new Outgoing(new byte[4], 4, stored.Task, false), deferWake: true, out _);
+        Assert.Equal(Outbox.Claim.Waiting, outbox.ClaimOrWake(mayClaim: true, mayWait: true, 1024, out _));
+        stored.SetResult(new byte[4]);
+        Assert.Equal(Outbox.Claim.Claimed, outbox.ClaimOrWake(mayClaim: true, mayWait: true, 1024, out var batch));
+        Assert.Equal(1, batch.Count);
+    }
+
+    [Fact]
+    public async Task QueueOverTheClaimBoundWakesTheWriterInstead()
+    {
+        var outbox = new Outbox(1024);
+        ValueTask wait = outbox.WaitAsync();
+        outbox.TryEnqueue(new Outgoing(new byte[100], 100, null, false), deferWake: true, out _);
+        Assert.Equal(Outbox.Claim.None, outbox.ClaimOrWake(mayClaim: true, mayWait: true, maxBytes: 50, out _));
+        await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, outbox.TakeAll().Count);
+    }
+
+    [Fact]
+    public async Task CompletedWhileClaimedTheWriterIsWokenAtRelease()
+    {
+        var outbox = new Outbox(1024);
+        ValueTask wait = outbox.WaitAsync();
+        outbox.TryEnqueue(Ready("A\n"), deferWake: true, out _);
+        Assert.Equal(Outbox.Claim.Claimed, outbox.ClaimOrWake(true, true, 1024, out var batch));
+        outbox.Complete("BYE\n"u8.ToArray(), dropBacklog: false);
+        Assert.False(wait.IsCompleted); // the claimer is the writer for now
+        outbox.Return(batch);
+        outbox.Release(wake: false);
+        await wait.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, outbox.TakeAll().Count);
+        Assert.Equal("BYE\n"u8.ToArray(), outbox.LastFrames.ToArray());
+    }
 }
