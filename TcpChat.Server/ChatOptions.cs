@@ -97,6 +97,14 @@ public sealed class ChatOptions
     /// <summary>How long a TLS client gets to finish its handshake.</summary>
     public double TlsHandshakeSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Whether socket continuations run on .NET's I/O (epoll) threads, one per core, instead of being handed to the thread
+    /// pool. A message then goes from the sender's socket to its receivers' sockets on one thread, with no wake-up of a
+    /// pool thread per receiver (bench/notes.md, issue 15). Applied by the server process at start, before its first
+    /// socket; in-process hosts (tests) leave the process as it is.
+    /// </summary>
+    public bool InlineSocketCompletions { get; set; } = true;
+
     /// <summary>Who may ask for STATS: <c>loopback</c>, <c>any</c>, addresses and networks, comma-separated.</summary>
     public string StatsAllowedFrom { get; set; } = "loopback";
 

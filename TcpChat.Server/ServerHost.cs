@@ -40,6 +40,7 @@ public static class ServerHost
         ["--tls-cert"] = ("Chat:TlsCertificate", "the server's certificate, PEM file"),
         ["--tls-key"] = ("Chat:TlsKey", "the certificate's private key, PEM file"),
         ["--tls-handshake-seconds"] = ("Chat:TlsHandshakeSeconds", "seconds a TLS client gets for its handshake"),
+        ["--inline-socket-completions"] = ("Chat:InlineSocketCompletions", "run socket continuations on the I/O threads, not the thread pool (true/false)"),
         ["--stats-allowed-from"] = ("Chat:StatsAllowedFrom", "who may ask for STATS: loopback, any, addresses, networks (comma-separated)"),
         [ConfigFlag] = ("(file)", "a JSON settings file read after appsettings.json, before the environment"),
         ["--shutdown-seconds"] = ("Chat:ShutdownSeconds", "seconds given to say BYE on SIGTERM / Ctrl+C"),
@@ -189,14 +190,20 @@ public static class ServerHost
     /// <summary>The listening endpoint of a started host.</summary>
     public static System.Net.IPEndPoint? EndpointOf(IHost host) => host.Services.GetRequiredService<ChatListener>().LocalEndPoint;
 
-    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Error, services: null);
+    /// <summary>The server process's entry: the one caller that may set process-wide runtime switches.</summary>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Error, services: null, serverProcess: true);
 
     /// <summary>
     /// Runs the server to its end; the exit code: 0 after a clean stop, 1 when it could not start or a background part
     /// failed for good (<see cref="FatalFailure"/>), 2 for bad flags or settings. Every failure is one line on
     /// <paramref name="error"/>; stack traces go to the log at debug level only.
     /// </summary>
-    internal static async Task<int> RunAsync(string[] args, TextWriter error, Action<IServiceCollection>? services)
+    /// <param name="serverProcess">
+    /// This process is the server (Program.cs): apply <see cref="ChatOptions.InlineSocketCompletions"/>, which holds for
+    /// every socket of the process.
+    /// </param>
+    internal static async Task<int> RunAsync(string[] args, TextWriter error, Action<IServiceCollection>? services,
+        bool serverProcess = false)
     {
         if (args.Contains("--help") || args.Contains("-h"))
         {
@@ -242,6 +249,7 @@ public static class ServerHost
             error.WriteLine($"tcpchat-server: {e.Message}");
             return 1;
         }
+        string? socketsLine = serverProcess ? ApplyInlineSocketCompletions(host) : null;
         var listener = host.Services.GetRequiredService<ChatListener>();
         try
         {
@@ -253,6 +261,7 @@ public static class ServerHost
             error.WriteLine($"tcpchat-server: cannot listen on {listener.FailedEndPoint}: {Describe(e)}");
             return 1;
         }
+        if (socketsLine is not null) host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TcpChat.Server").LogInformation(socketsLine);
         var failure = host.Services.GetRequiredService<FatalFailure>();
         var background = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
         var signals = Hosting.SecondSignal.Register();
@@ -278,6 +287,23 @@ public static class ServerHost
         if (reason is null) return 0;
         error.WriteLine($"tcpchat-server: {reason}");
         return 1;
+    }
+
+    /// <summary>
+    /// <see cref="ChatOptions.InlineSocketCompletions"/>. .NET reads the switch once, when the process's first socket is
+    /// made, so this runs before the listener binds (nothing before it opens a socket). With it, .NET runs one I/O
+    /// thread per core (DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT, set in the environment, overrides that). What runs on
+    /// those threads must not block: password hashing and the TLS handshake's key exchange are handed to the pool, and
+    /// the database is written by the history loop (ChatHub.Accounts.cs, ChatListener.StartTlsAsync, MessageLog).
+    /// </summary>
+    /// <returns>The line to log once the server listens.</returns>
+    private static string ApplyInlineSocketCompletions(IHost host)
+    {
+        bool inline = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.InlineSocketCompletions;
+        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", inline ? "1" : "0");
+        return inline
+            ? "Socket continuations run on the I/O threads, one per core (Chat:InlineSocketCompletions)"
+            : "Socket continuations run on the thread pool (Chat:InlineSocketCompletions=false)";
     }
 
     /// <summary>The reason of a failed listen, in the words of the man pages: "address already in use".</summary>

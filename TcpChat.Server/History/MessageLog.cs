@@ -13,7 +13,8 @@ namespace TcpChat.Server.History;
 /// to store, a page of history to read, a pruning step. The loop takes everything queued since its last commit,
 /// stores the messages of it in one transaction (one sync to disk per batch), then completes each item in order: a
 /// stored message's task releases its frame in the outboxes of the members it was queued to; a read runs now, after
-/// every message queued before it is stored, so it sees exactly those.
+/// every message queued before it is stored, so it sees exactly those. The memory store (<c>--no-history</c>) is the
+/// exception for messages: they are stored at once, on the sender's thread (<see cref="Append"/>).
 /// <para>
 /// Retention: at start and every <see cref="HistoryOptions.PruneIntervalSeconds"/>, a prune goes through the same
 /// queue, in steps of at most <see cref="PruneRowsPerStep"/> rows so that messages are not held up behind it.
@@ -26,9 +27,6 @@ internal sealed partial class MessageLog : BackgroundService
 
     /// <summary>Rows one pruning step deletes at most before the loop takes other work.</summary>
     public const int PruneRowsPerStep = 10_000;
-
-    /// <summary>Experiment (issue 15): TCPCHAT_SYNC_MEMORY_STORE=1 stores in memory on the sender's thread (see Append).</summary>
-    private static readonly bool SyncMemoryStore = Environment.GetEnvironmentVariable("TCPCHAT_SYNC_MEMORY_STORE") == "1";
 
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
@@ -81,11 +79,13 @@ internal sealed partial class MessageLog : BackgroundService
     /// </summary>
     public Task<ReadOnlyMemory<byte>> Append(StoredMessage message, ReadOnlyMemory<byte> frame, IHistoryClient sender)
     {
-        if (SyncMemoryStore && _store is MemoryMessageStore)
+        if (_store is MemoryMessageStore)
         {
-            // Experiment (issue 15): the memory store is a list append, so store on the caller's thread (the room's lock
-            // keeps a room's messages in id order) and the frame is ready at once: no hand-off to the loop and back.
-            // A history read queued before may then see this message too.
+            // In memory (--no-history) storing is a list append: done here, on the sender's thread, under the lock that
+            // orders the target's messages, so the frame is ready at once. Through the loop it cost a pool thread woken
+            // for the loop and one for every receiver's writer, per message (bench/notes.md, issue 15). Reads still go
+            // through the loop; each is bounded by the last id given out when it was asked (ChatHub.SendHistory), so it
+            // sees the same messages either way.
             StoredMessage[] one = [message];
             lock (_storeGate) _store.Append(one);
             Ids.Committed(one);

@@ -328,6 +328,10 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 Release();
                 return;
             }
+            // The peek may have completed on an I/O thread (Chat:InlineSocketCompletions), and what follows, the key
+            // exchange and the certificate's signature, is the costly part of a handshake (about a millisecond of CPU):
+            // on the pool, so that it does not hold up the other connections of that thread.
+            await Task.Yield();
             tls = new SslStream(new NetworkStream(client, ownsSocket: false), leaveInnerStreamOpen: false);
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
