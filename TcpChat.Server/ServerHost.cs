@@ -293,8 +293,9 @@ public static class ServerHost
     /// <see cref="ChatOptions.InlineSocketCompletions"/>. .NET reads the switch once, when the process's first socket is
     /// made, so this runs before the listener binds (nothing before it opens a socket). With it, .NET runs one I/O
     /// thread per core (DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT, set in the environment, overrides that). What runs on
-    /// those threads must not block: password hashing and the TLS handshake's key exchange are handed to the pool, and
-    /// the database is written by the history loop (ChatHub.Accounts.cs, ChatListener.StartTlsAsync, MessageLog).
+    /// those threads must not block: password hashing, the TLS handshake's key exchange and a JOIN that reads a room's
+    /// counter from the database are handed to the pool, and the database is written by the history loop
+    /// (ChatHub.Accounts.cs, ChatListener.StartTlsAsync, ChatHub.Join, MessageLog).
     /// </summary>
     /// <returns>The line to log once the server listens.</returns>
     private static string ApplyInlineSocketCompletions(IHost host)

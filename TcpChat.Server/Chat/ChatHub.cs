@@ -192,6 +192,15 @@ internal sealed partial class ChatHub : IDisposable
         {
             if (!_rooms.TryGetValue(key, out Room? room))
             {
+                if (!Thread.CurrentThread.IsThreadPoolThread && !_history.StoresInMemory && !_history.Ids.IsHeld(key)
+                    && session.Guard.CanDefer)
+                {
+                    // The new room's counter is read from the database, which may be in the middle of a commit (an
+                    // fsync): not on an I/O thread, whose other connections would wait (Chat:InlineSocketCompletions).
+                    // On the pool; the session's next frame waits for this join, so its frames stay in order.
+                    session.Guard.Defer(Task.Run(() => Join(session, raw, fromVerb)));
+                    return;
+                }
                 var created = new Room(name, _history.Ids.Acquire(key));
                 room = _rooms.GetOrAdd(key, created);
                 if (room != created) _history.Ids.Release(created.Counter); // another session made it first

@@ -162,7 +162,7 @@ internal sealed class Outbox(int maxBytes, OutboxBudget? budget = null) : IValue
             if (mayClaim && !_completed && Volatile.Read(ref _bytes) <= maxBytes)
             {
                 bool ready = true;
-                for (int i = 0; i < _count && ready; i++) ready = _queue[i].Later is not { IsCompleted: false };
+                for (int i = 0; i < _count && ready; i++) ready = _queue[i].Later is null or { IsCompletedSuccessfully: true }; // a failed one is the loop's to deal with
                 if (ready)
                 {
                     _writerWaiting = false;

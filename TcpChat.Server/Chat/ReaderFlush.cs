@@ -56,12 +56,18 @@ internal static class ReaderFlush
         List<Session>? waiting = null;
         long deadline = Stopwatch.GetTimestamp() + Budget;
         bool few = noted.Count <= MaxInline;
-        foreach (var session in noted)
+        try
         {
-            bool inTime = few && Stopwatch.GetTimestamp() < deadline;
-            if (session.FlushDeferred(inTime, mayWait: few && pending is not null, noted: true) == Outbox.Claim.Waiting) (waiting ??= []).Add(session);
+            foreach (var session in noted)
+            {
+                bool inTime = few && Stopwatch.GetTimestamp() < deadline;
+                if (session.FlushDeferred(inTime, mayWait: few && pending is not null, noted: true) == Outbox.Claim.Waiting) (waiting ??= []).Add(session);
+            }
         }
-        noted.Clear();
+        finally
+        {
+            noted.Clear(); // never left holding sessions whose note says they are on it
+        }
         if (waiting is not null)
         {
             // Stored in order (one history loop): once the last is stored, so are the reader's others. A frame from

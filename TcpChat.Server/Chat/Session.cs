@@ -211,15 +211,22 @@ internal sealed class Session : IHistoryClient
             Volatile.Write(ref _flushSince, Math.Max(1, Environment.TickCount64));
             flush = _output.FlushAsync();
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever it is, the loop must get its place back, and the reader that claimed it must go on with the others:
+            // the loop meets the failure where it would have met it itself.
             flush = ValueTask.FromException<FlushResult>(e);
         }
-        if (flush.IsCompletedSuccessfully && flush.Result is { IsCompleted: false, IsCanceled: false })
+        if (flush.IsCompletedSuccessfully)
         {
-            Volatile.Write(ref _flushSince, 0);
-            _outbox.Release(wake: false);
-            return;
+            FlushResult result = flush.Result; // read once: a pipe's flush may not be awaited after its result is taken
+            if (!result.IsCompleted && !result.IsCanceled)
+            {
+                Volatile.Write(ref _flushSince, 0);
+                _outbox.Release(wake: false);
+                return;
+            }
+            flush = new ValueTask<FlushResult>(result);
         }
         // Not done (the socket's buffer is full), or the end (cancelled by a cut, the peer gone): the loop takes it from here.
         _handedFlush = flush;

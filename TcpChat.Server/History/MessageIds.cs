@@ -18,6 +18,7 @@ public sealed class MessageIds
     private readonly object _gate = new();
     private readonly Dictionary<string, Counter> _counters = new();
     private readonly Func<string, long> _lastStored;
+    private long _drops; // under the gate: counters dropped so far
 
     /// <param name="lastStored">Reads a counter's last stored id (0 for none).</param>
     /// <param name="lastPrivate">The private counter's last id.</param>
@@ -42,16 +43,36 @@ public sealed class MessageIds
     /// <summary>The counter of room <paramref name="key"/>, for a room being created; give it back with <see cref="Release"/>.</summary>
     public Counter Acquire(string key)
     {
-        lock (_gate)
+        while (true)
         {
-            if (!_counters.TryGetValue(key, out var counter))
+            long drops;
+            lock (_gate)
             {
-                long last = _lastStored(key);
-                _counters[key] = counter = new Counter(key) { Last = last, Committed = last };
+                if (_counters.TryGetValue(key, out var held))
+                {
+                    held.Users++;
+                    return held;
+                }
+                drops = _drops;
             }
-            counter.Users++;
-            return counter;
+            // Read outside the gate: the store may be busy with a commit (an fsync), and the gate is on every message's path.
+            long last = _lastStored(key);
+            lock (_gate)
+            {
+                // A counter dropped meanwhile may have been this one, made, used and stored past `last`: read again.
+                if (_drops != drops) continue;
+                if (!_counters.TryGetValue(key, out var counter))
+                    _counters[key] = counter = new Counter(key) { Last = last, Committed = last };
+                counter.Users++;
+                return counter;
+            }
         }
+    }
+
+    /// <summary>Whether room <paramref name="key"/>'s counter is in memory: <see cref="Acquire"/> will not read the store.</summary>
+    public bool IsHeld(string key)
+    {
+        lock (_gate) return _counters.ContainsKey(key);
     }
 
     /// <summary>The room that held <paramref name="counter"/> is gone.</summary>
@@ -80,7 +101,7 @@ public sealed class MessageIds
 
     private void DropIfIdle(Counter counter)
     {
-        if (counter.Users == 0 && counter.Committed >= counter.Current) _counters.Remove(counter.Key);
+        if (counter.Users == 0 && counter.Committed >= counter.Current && _counters.Remove(counter.Key)) _drops++;
     }
 
     public sealed class Counter(string key)

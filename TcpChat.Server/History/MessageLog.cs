@@ -70,6 +70,9 @@ internal sealed partial class MessageLog : BackgroundService
 
     public HistoryOptions Options => _options;
 
+    /// <summary>History is kept in memory (<c>--no-history</c>, or a cluster node): reading it never waits for a disk.</summary>
+    public bool StoresInMemory => _store is MemoryMessageStore;
+
     /// <summary>Raised on the loop after each complete prune, with the number of messages deleted.</summary>
     public event Action<int>? Pruned;
 
@@ -79,7 +82,7 @@ internal sealed partial class MessageLog : BackgroundService
     /// </summary>
     public Task<ReadOnlyMemory<byte>> Append(StoredMessage message, ReadOnlyMemory<byte> frame, IHistoryClient sender)
     {
-        if (_store is MemoryMessageStore)
+        if (StoresInMemory)
         {
             // In memory (--no-history) storing is a list append: done here, on the sender's thread, under the lock that
             // orders the target's messages, so the frame is ready at once. Through the loop it cost a pool thread woken

@@ -150,6 +150,9 @@ internal sealed class SessionGuard : IDisposable
     /// Hands off work of the frame being handled (hashing a password): the reader loop waits for it before it reads the
     /// next frame, so the session's frames are still handled one at a time, in order. One at a time.
     /// </summary>
+    /// <summary>Whether the frame being handled has not deferred work yet (<see cref="Defer"/> takes one).</summary>
+    public bool CanDefer => _deferred is null;
+
     public void Defer(Task work)
     {
         if (_deferred is not null) throw new InvalidOperationException("a frame may defer one piece of work");
