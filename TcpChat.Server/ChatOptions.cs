@@ -98,12 +98,19 @@ public sealed class ChatOptions
     public double TlsHandshakeSeconds { get; set; } = 10;
 
     /// <summary>
-    /// Whether socket continuations run on .NET's I/O (epoll) threads, one per core, instead of being handed to the thread
-    /// pool. A message then goes from the sender's socket to its receivers' sockets on one thread, with no wake-up of a
-    /// pool thread per receiver (bench/notes.md, issue 15). Applied by the server process at start, before its first
-    /// socket; in-process hosts (tests) leave the process as it is.
+    /// Where socket continuations run: <c>true</c>, on .NET's I/O (epoll) threads, one per core, so that a message goes
+    /// from its sender's socket to its receivers' on one thread, with no pool thread woken per receiver; <c>false</c>, on
+    /// the thread pool (.NET's default); <c>auto</c>, true when history is kept in memory (<c>--no-history</c>), false
+    /// with the database, where it measured no gain (bench/notes.md, issue 15). Applied by the server process at start,
+    /// before its first socket; in-process hosts (tests) leave the process as it is.
     /// </summary>
-    public bool InlineSocketCompletions { get; set; } = true;
+    public string InlineSocketCompletions { get; set; } = "auto";
+
+    /// <summary><see cref="InlineSocketCompletions"/> decided: <paramref name="historyInMemory"/> for <c>auto</c>.</summary>
+    public bool RunsSocketsInline(bool historyInMemory) =>
+        InlineSocketCompletions.Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? historyInMemory
+            : InlineSocketCompletions.Equals("true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Who may ask for STATS: <c>loopback</c>, <c>any</c>, addresses and networks, comma-separated.</summary>
     public string StatsAllowedFrom { get; set; } = "loopback";
@@ -138,6 +145,8 @@ public sealed class ChatOptions
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
         if (ReservedDescriptors is < 16 or > 100_000) yield return $"ReservedDescriptors must be 16-100000 (got {ReservedDescriptors})";
         if (TlsPort is < 0 or > 65535) yield return $"TlsPort must be 0-65535 (got {TlsPort})";
+        if (InlineSocketCompletions.ToLowerInvariant() is not ("auto" or "true" or "false"))
+            yield return $"InlineSocketCompletions must be auto, true or false (got '{InlineSocketCompletions}')";
         if (TlsHandshakeSeconds is <= 0 or > 600) yield return $"TlsHandshakeSeconds must be above 0 and at most 600 (got {TlsHandshakeSeconds})";
         if (Tls || TlsPort > 0)
         {

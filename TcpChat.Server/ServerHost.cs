@@ -40,7 +40,7 @@ public static class ServerHost
         ["--tls-cert"] = ("Chat:TlsCertificate", "the server's certificate, PEM file"),
         ["--tls-key"] = ("Chat:TlsKey", "the certificate's private key, PEM file"),
         ["--tls-handshake-seconds"] = ("Chat:TlsHandshakeSeconds", "seconds a TLS client gets for its handshake"),
-        ["--inline-socket-completions"] = ("Chat:InlineSocketCompletions", "run socket continuations on the I/O threads, not the thread pool (true/false)"),
+        ["--inline-socket-completions"] = ("Chat:InlineSocketCompletions", "run socket continuations on the I/O threads, not the thread pool: true, false, or auto (true with --no-history)"),
         ["--stats-allowed-from"] = ("Chat:StatsAllowedFrom", "who may ask for STATS: loopback, any, addresses, networks (comma-separated)"),
         [ConfigFlag] = ("(file)", "a JSON settings file read after appsettings.json, before the environment"),
         ["--shutdown-seconds"] = ("Chat:ShutdownSeconds", "seconds given to say BYE on SIGTERM / Ctrl+C"),
@@ -300,11 +300,13 @@ public static class ServerHost
     /// <returns>The line to log once the server listens.</returns>
     private static string ApplyInlineSocketCompletions(IHost host)
     {
-        bool inline = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.InlineSocketCompletions;
+        var history = host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value;
+        bool cluster = !string.IsNullOrWhiteSpace(host.Services.GetRequiredService<IOptions<Cluster.ClusterOptions>>().Value.Nats);
+        bool inline = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.RunsSocketsInline(!history.Enabled && !cluster);
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", inline ? "1" : "0");
         return inline
             ? "Socket continuations run on the I/O threads, one per core (Chat:InlineSocketCompletions)"
-            : "Socket continuations run on the thread pool (Chat:InlineSocketCompletions=false)";
+            : "Socket continuations run on the thread pool (Chat:InlineSocketCompletions)";
     }
 
     /// <summary>The reason of a failed listen, in the words of the man pages: "address already in use".</summary>

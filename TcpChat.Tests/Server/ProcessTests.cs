@@ -52,6 +52,7 @@ public sealed class ProcessTests
     [InlineData("--big-room-members", "1", "BigRoomMembers must be at least 2")]
     [InlineData("--member-count-seconds", "-1", "MemberCountSeconds must be 0 to 3600")]
     [InlineData("--names-page", "0", "NamesPage must be 1-10000")]
+    [InlineData("--inline-socket-completions", "sometimes", "InlineSocketCompletions must be auto, true or false")]
     public async Task BadSettingIsOneClearLineAndExitCodeTwo(string flag, string value, string expected)
     {
         var (code, output) = await RunServerAsync(flag, value);

@@ -4,7 +4,7 @@ namespace TcpChat.Tests.Server.Service;
 
 /// <summary>
 /// Chat:InlineSocketCompletions, as the server binary applies it: socket continuations on .NET's I/O threads (one per
-/// core) or, turned off, on the thread pool (one I/O thread that only dispatches). Seen from outside, by the process's
+/// core) or on the thread pool (one I/O thread that only dispatches); auto, the default, is inline with --no-history only. Seen from outside, by the process's
 /// threads named ".NET Sockets" (/proc/pid/task/*/comm), with a room chatting over real sockets.
 /// </summary>
 public sealed class SocketThreadsTests
@@ -13,12 +13,14 @@ public sealed class SocketThreadsTests
     private static int PoolModeIoThreads => Math.Max(1, (int)Math.Round(Environment.ProcessorCount / 30.0));
 
     [Theory]
-    [InlineData(null, true)] // the default
-    [InlineData("false", false)]
-    [InlineData("true", true)]
-    public async Task SocketContinuationsRunOnOneIoThreadPerCoreUnlessTurnedOff(string? setting, bool inline)
+    [InlineData(null, false, false)] // the default, auto: off with the database
+    [InlineData(null, true, true)]   // auto: on with --no-history
+    [InlineData("false", true, false)]
+    [InlineData("true", false, true)]
+    [InlineData("AUTO", true, true)]
+    public async Task SocketContinuationsRunOnOneIoThreadPerCoreWhenInlineAndOnThePoolOtherwise(string? setting, bool noHistory, bool inline)
     {
-        string[] args = setting is null ? [] : ["--inline-socket-completions", setting];
+        string[] args = [.. setting is null ? [] : (string[])["--inline-socket-completions", setting], .. noHistory ? (string[])["--no-history"] : []];
         // Whatever the test process was started with, the setting decides.
         var environment = new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = inline ? "0" : "1" };
         await using var server = await ServerProcess.StartAsync(environment, args);
@@ -38,7 +40,7 @@ public sealed class SocketThreadsTests
 
         Assert.Equal(inline ? Environment.ProcessorCount : PoolModeIoThreads, IoThreads(server.ProcessId));
         if (inline) await server.WaitForLogAsync("Socket continuations run on the I/O threads");
-        else Assert.DoesNotContain("run on the I/O threads", server.Log);
+        else await server.WaitForLogAsync("Socket continuations run on the thread pool");
     }
 
     private static int IoThreads(int pid) =>
