@@ -301,8 +301,7 @@ public static class ServerHost
     private static string ApplyInlineSocketCompletions(IHost host)
     {
         var history = host.Services.GetRequiredService<IOptions<HistoryOptions>>().Value;
-        bool cluster = !string.IsNullOrWhiteSpace(host.Services.GetRequiredService<IOptions<Cluster.ClusterOptions>>().Value.Nats);
-        bool inline = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.RunsSocketsInline(!history.Enabled && !cluster);
+        bool inline = host.Services.GetRequiredService<IOptions<ChatOptions>>().Value.RunsSocketsInline(!history.Enabled);
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", inline ? "1" : "0");
         return inline
             ? "Socket continuations run on the I/O threads, one per core (Chat:InlineSocketCompletions)"

@@ -41,6 +41,7 @@ internal sealed partial class ChatHub : IDisposable
         _accounts = accounts;
         _history = history;
         _privateIds = history.Ids.PrivateCounter;
+        ReaderWrites = _options.RunsSocketsInline(historyInMemory: !history.Options.Enabled);
         AddressRule.TryParse(_options.StatsAllowedFrom, out _statsRule, out _); // validated at start
         _clock = clock;
         _log = log;
@@ -62,6 +63,13 @@ internal sealed partial class ChatHub : IDisposable
     }
 
     public ChatMetrics Metrics { get; }
+
+    /// <summary>
+    /// Whether readers write small rooms' messages to the receivers themselves (<see cref="ReaderFlush"/>): with
+    /// Chat:InlineSocketCompletions, whose I/O threads it keeps the pool away from. Without them it measured no gain,
+    /// and with the database it took fan-out down (bench/notes.md, issue 15).
+    /// </summary>
+    public bool ReaderWrites { get; }
 
     /// <summary>The first frame of every connection, encoded once.</summary>
     public ReadOnlyMemory<byte> Hello { get; }

@@ -384,7 +384,7 @@ internal sealed class Session : IHistoryClient
                 else
                 {
                     _hub.Metrics.MessagesIn.Add(1);
-                    ReaderFlush.Begin();
+                    if (_hub.ReaderWrites) ReaderFlush.Begin();
                     try { _hub.Handle(this, frame); }
                     finally { ReaderFlush.End(); }
                     ValueTask after = Guard.AfterFrameAsync();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using TcpChat.Tests.Infrastructure;
 
 namespace TcpChat.Tests.Server.Service;
@@ -41,6 +42,18 @@ public sealed class SocketThreadsTests
         Assert.Equal(inline ? Environment.ProcessorCount : PoolModeIoThreads, IoThreads(server.ProcessId));
         if (inline) await server.WaitForLogAsync("Socket continuations run on the I/O threads");
         else await server.WaitForLogAsync("Socket continuations run on the thread pool");
+    }
+
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(false, null, false)]
+    [InlineData(false, "true", true)]
+    [InlineData(true, "false", false)]
+    public async Task ReadersWriteSmallRoomsMessagesThemselvesExactlyWhenSocketsRunInline(bool noHistory, string? setting, bool readerWrites)
+    {
+        string[] args = [.. setting is null ? [] : (string[])["--inline-socket-completions", setting], .. noHistory ? (string[])["--no-history"] : []];
+        await using var server = await InProcessServer.StartAsync(args);
+        Assert.Equal(readerWrites, server.Services.GetRequiredService<TcpChat.Server.Chat.ChatHub>().ReaderWrites);
     }
 
     private static int IoThreads(int pid) =>
