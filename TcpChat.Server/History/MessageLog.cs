@@ -89,10 +89,9 @@ internal sealed partial class MessageLog : BackgroundService
             // for the loop and one for every receiver's writer, per message (bench/notes.md, issue 15). Reads still go
             // through the loop; each is bounded by the last id given out when it was asked (ChatHub.SendHistory), so it
             // sees the same messages either way.
-            StoredMessage[] one = [message];
-            lock (_storeGate) _store.Append(one);
-            Ids.Committed(one);
-            return Task.FromResult(frame);
+            if (Commit([message])) return Task.FromResult(frame);
+            sender.SendError(ErrorCode.StoreFailed, "SEND", NotStored);
+            return Task.FromResult(ReadOnlyMemory<byte>.Empty);
         }
         var work = new AppendWork(message, frame, sender);
         return _queue.Writer.TryWrite(work) ? work.Done.Task : Task.FromResult(ReadOnlyMemory<byte>.Empty);
@@ -176,7 +175,9 @@ internal sealed partial class MessageLog : BackgroundService
         }
     }
 
-    private bool Commit(List<StoredMessage> messages)
+    private const string NotStored = "the message could not be stored, so it was not sent";
+
+    private bool Commit(IReadOnlyList<StoredMessage> messages)
     {
         if (messages.Count == 0) return true;
         try
@@ -198,7 +199,7 @@ internal sealed partial class MessageLog : BackgroundService
         {
             case AppendWork append:
                 append.Done.TrySetResult(stored ? append.Frame : ReadOnlyMemory<byte>.Empty);
-                if (!stored) append.Sender.SendError(ErrorCode.StoreFailed, "SEND", "the message could not be stored, so it was not sent");
+                if (!stored) append.Sender.SendError(ErrorCode.StoreFailed, "SEND", NotStored);
                 break;
             case ReadWork read:
                 read.Done.TrySetResult(Answer(read));
