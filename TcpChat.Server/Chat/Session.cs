@@ -28,7 +28,7 @@ internal sealed class Session : IHistoryClient
     private readonly ChatOptions _options;
     private readonly ILogger _log;
     private readonly FrameParser _parser;
-    private readonly CancellationTokenSource _abort = new(); // cut: the writer loop stops waiting for pending frames
+    private LazyCancellation _abort; // cut: the writer loop stops waiting for pending frames (made only when it waits)
     private long _flushSince; // when the writer loop's flush in progress began (TickCount64); 0: none in progress
     private int _closing;
     private string _quitReason = "connection closed";
@@ -56,7 +56,7 @@ internal sealed class Session : IHistoryClient
         Guard = new SessionGuard(this, hub.Guard, _parser, options);
     }
 
-    /// <summary>Input a reader loop handles without giving its thread up (see <see cref="ReadLoopAsync"/>).</summary>
+    /// <summary>Input a reader loop handles without giving its thread up (see the reader loop in <see cref="RunAsync"/>).</summary>
     private const int YieldAfterBytes = 64 * 1024;
 
     /// <summary>The writer loop flushes at least this often, so that the write deadline measures progress, not a whole backlog.</summary>
@@ -93,7 +93,24 @@ internal sealed class Session : IHistoryClient
             if (Guard.Admit())
             {
                 Send(_hub.Hello);
-                await ReadLoopAsync();
+                // The reader loop, here rather than in a method of its own: an idle connection parks one state
+                // machine on ReadAsync, not two (this one waiting for the other). Only awaiters live across its waits:
+                // what a read brought is handled by HandleReadAsync, which keeps its own state only when it waits.
+                while (!IsClosing)
+                {
+                    ValueTask<ReadResult> read = _input.ReadAsync();
+                    if (!read.IsCompleted) _handledSinceYield = 0; // it waits: the writers the last frames woke get to run
+                    else if (_handledSinceYield >= YieldAfterBytes)
+                    {
+                        // Input keeps coming at once: a busy sender's loop could keep its thread while the writer loops
+                        // it woke (queued on that thread) wait, until the receivers' outboxes overflow (seen at 5,400
+                        // msg/s to 1,000 receivers). So yield now and then; not after every read, which would cut the
+                        // writers' batches short.
+                        _handledSinceYield = 0;
+                        read = YieldThenAsync(read);
+                    }
+                    if (!await HandleReadAsync(await read)) break;
+                }
             }
         }
         catch (InputRejectedException e)
@@ -309,48 +326,40 @@ internal sealed class Session : IHistoryClient
         }
     }
 
-    /// <summary>Read, parse every complete frame, handle it, <c>AdvanceTo(consumed, examined)</c>.</summary>
-    /// <remarks>
-    /// The frames of a read are handled by <see cref="HandleFramesAsync"/>, which completes at once unless flood control
-    /// or a password check makes it wait: an idle connection, parked on <c>ReadAsync</c> here, holds only this loop's
-    /// small state, not the parsing state (the state machine of an async method is allocated only when it first waits).
-    /// </remarks>
-    private async Task ReadLoopAsync()
+    /// <summary>Waits for the read once the thread was given up (see the reader loop in <see cref="RunAsync"/>).</summary>
+    private static async ValueTask<ReadResult> YieldThenAsync(ValueTask<ReadResult> read)
     {
-        while (!IsClosing)
+        await Task.Yield();
+        return await read;
+    }
+
+    /// <summary>
+    /// Handles what a read brought: parse every complete frame, handle it, <c>AdvanceTo(consumed, examined)</c>. False
+    /// when the reader loop must end. The frames are handled by <see cref="HandleFramesAsync"/>, which completes at once
+    /// unless flood control or a password check makes it wait.
+    /// </summary>
+    private async ValueTask<bool> HandleReadAsync(ReadResult result)
+    {
+        if (result.IsCanceled) return false;
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
+        // The buffer starts with what earlier reads left unconsumed: count only what this read brought.
+        _hub.Metrics.BytesIn.Add(buffer.Length - _unconsumed);
+        var first = Guard.CheckFirstBytes(buffer, result.IsCompleted); // HTTP or TLS on the first line?
+        if (first == ForeignProtocol.Verdict.Foreign) return false;
+        if (first == ForeignProtocol.Verdict.NeedMoreData)
         {
-            ValueTask<ReadResult> read = _input.ReadAsync();
-            if (!read.IsCompleted) _handledSinceYield = 0; // it waits: the writers the last frames woke get to run
-            else if (_handledSinceYield >= YieldAfterBytes)
-            {
-                // Input keeps coming at once: a busy sender's loop could keep its thread while the writer loops it woke
-                // (queued on that thread) wait, until the receivers' outboxes overflow (seen at 5,400 msg/s to 1,000
-                // receivers). So yield now and then; not after every read, which would cut the writers' batches short.
-                _handledSinceYield = 0;
-                await Task.Yield();
-            }
-            ReadResult result = await read;
-            if (result.IsCanceled) return;
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            if (!buffer.IsEmpty) Volatile.Write(ref _lastHeard, Environment.TickCount64);
-            // The buffer starts with what earlier reads left unconsumed: count only what this read brought.
-            _hub.Metrics.BytesIn.Add(buffer.Length - _unconsumed);
-            var first = Guard.CheckFirstBytes(buffer, result.IsCompleted); // HTTP or TLS on the first line?
-            if (first == ForeignProtocol.Verdict.Foreign) return;
-            if (first == ForeignProtocol.Verdict.NeedMoreData)
-            {
-                _unconsumed = buffer.Length;
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
-            bool completed = result.IsCompleted; // (no ReadResult nor buffer is kept across the wait below)
-            var handled = await HandleFramesAsync(buffer);
-            if (!handled.Go) return;
-            _handledSinceYield += buffer.Length - handled.Unconsumed;
-            _unconsumed = handled.Unconsumed;
-            _input.AdvanceTo(handled.Consumed, handled.Examined);
-            if (completed) return;
+            _unconsumed = buffer.Length;
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            return true;
         }
+        bool completed = result.IsCompleted; // (no ReadResult nor buffer is kept across the wait below)
+        var handled = await HandleFramesAsync(buffer);
+        if (!handled.Go) return false;
+        _handledSinceYield += buffer.Length - handled.Unconsumed;
+        _unconsumed = handled.Unconsumed;
+        _input.AdvanceTo(handled.Consumed, handled.Examined);
+        return !completed;
     }
 
     /// <summary>Handles every complete frame of <paramref name="buffer"/>; <c>Go</c> is false when the session must end.</summary>

@@ -25,6 +25,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private readonly ILogger _log = loggers.CreateLogger("TcpChat.Server");
     private readonly ILogger _sessionLog = loggers.CreateLogger<Session>();
     private readonly ConcurrentDictionary<Session, Task> _running = new();
+    private Action<Session>? _ended; // one delegate for every session (a method group makes a new one each time)
     private readonly MemoryTrimmer _trimmer = new(options.Value.TrimMemoryAfterSeconds, hub.Metrics);
     private Socket? _socket;
     private Socket? _tlsSocket;
@@ -267,7 +268,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             _ = RefuseAsync(client, ErrorCode.ServerFull, FullMessage).ContinueWith(_ => Release(), TaskScheduler.Default);
             return;
         }
-        Run(session, Ended);
+        Run(session, _ended ??= Ended);
     }
 
     private string FullMessage

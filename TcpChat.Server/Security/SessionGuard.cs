@@ -29,7 +29,7 @@ internal sealed class SessionGuard : IDisposable
     private readonly ChatOptions _chat;
     private readonly FrameParser _parser;
     private readonly FloodGate _flood;
-    private readonly CancellationTokenSource _closing = new();
+    private LazyCancellation _closing; // made only when a wait needs it: most sessions never wait
     private Timer? _registrationClock;
     private string? _addressKey;
     private bool _admitted;
@@ -213,7 +213,7 @@ internal sealed class SessionGuard : IDisposable
     public void OnClosing()
     {
         _registrationClock?.Dispose();
-        _ = _closing.CancelAsync();
+        _closing.Cancel(async: true);
     }
 
     /// <summary>At the end of the session: the address's count goes down.</summary>
