@@ -221,7 +221,7 @@ internal sealed partial class ChatHub : IDisposable
                 int onJoin = _history.Options.OnJoin;
                 if (onJoin > 0) SendHistory(session, room, long.MaxValue, onJoin);
             }
-            session.Rooms.Add(key, room);
+            session.Rooms.Add(room);
             return;
         }
     }

@@ -76,7 +76,7 @@ internal sealed class Session : IHistoryClient
     public string? NickKey { get; set; }
 
     /// <summary>The rooms this session is in, by key. Touched only by this session's reader loop.</summary>
-    public Dictionary<string, Room> Rooms { get; } = new();
+    public JoinedRooms Rooms { get; } = new();
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
