@@ -37,10 +37,23 @@ if [[ -n "${BASELINE:-}" ]]; then
 fi
 
 # start_server NAME DLL ARGS...: starts a server on a free loopback port; sets PORT.
+# The per-address and flood limits off, as in bench/compare.sh: every client comes from 127.0.0.1 and the sender sends
+# thousands of frames a second (with the defaults, the 21st connection is refused). Only the flags a server has.
+limits_of() {
+    local help flag limits=""
+    help=$(timeout 30 dotnet "$1" --help 2>&1 || true)
+    for flag in --max-connections-per-address --flood-burst --flood-rate; do
+        grep -q -- "$flag " <<< "$help" && limits+=" $flag 1000000"
+    done
+    echo "$limits"
+}
+
 start_server() {
-    local name=$1 dll=$2
+    local name=$1 dll=$2 limits
     shift 2
-    dotnet "$dll" --port 0 --bind 127.0.0.1 --server-name bench "$@" > "$WORK/$name.log" 2>&1 &
+    limits=$(limits_of "$dll")
+    # shellcheck disable=SC2086
+    dotnet "$dll" --port 0 --bind 127.0.0.1 --server-name bench $limits "$@" > "$WORK/$name.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 600); do
         PORT=$(grep -aoE 'Listening on 127\.0\.0\.1:[0-9]+' "$WORK/$name.log" | grep -oE '[0-9]+$' || true)
@@ -130,8 +143,8 @@ COST=$(awk -v a="$ON" -v b="$OFF" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')
     echo
     echo '```'
     echo "dotnet build -c Release TcpChat.Server/TcpChat.Server.csproj; dotnet build -c Release TcpChat.Bench/TcpChat.Bench.csproj"
-    echo "dotnet $SERVER_DLL --port 0 --bind 127.0.0.1 --server-name bench --data-dir <temp dir>   # history on"
-    echo "dotnet $SERVER_DLL --port 0 --bind 127.0.0.1 --server-name bench --no-history            # history off"
+    echo "dotnet $SERVER_DLL --port 0 --bind 127.0.0.1 --server-name bench$(limits_of "$SERVER_DLL") --data-dir <temp dir>   # history on"
+    echo "dotnet $SERVER_DLL --port 0 --bind 127.0.0.1 --server-name bench$(limits_of "$SERVER_DLL") --no-history            # history off"
     [[ -n "${BASELINE:-}" ]] && echo "git archive $BASELINE | tar -x -C <dir>; dotnet build -c Release; dotnet <dir>/TcpChat.Server/bin/Release/net10.0/tcpchat-server.dll --port 0 --bind 127.0.0.1 --server-name bench   # baseline"
     echo "$BENCH --port <port> --json $BENCH_ARGS   # $RUNS times against each server"
     echo '```'
