@@ -44,6 +44,7 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
     private bool _completed;
     private int _state;
     private int _cancelNext;
+    private Exception? _failed; // a cancelled read's receive failed (a reset): the next read reports it
 
     /// <param name="socket">Non-blocking (<see cref="Socket.Blocking"/> false): the receives that take input must not wait.</param>
     public SocketInput(Socket socket)
@@ -72,7 +73,9 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
 
     private ValueTask<ReadResult> Read()
     {
-        if (Interlocked.Exchange(ref _cancelNext, 0) == 1) return new(Result(canceled: true));
+        // (Read first: an atomic exchange on every read would cost more than the rare case it catches.)
+        if (Volatile.Read(ref _cancelNext) == 1 && Interlocked.Exchange(ref _cancelNext, 0) == 1) return new(Result(canceled: true));
+        if (Volatile.Read(ref _failed) is not null && Interlocked.Exchange(ref _failed, null) is { } failed) throw failed;
         if ((_end > _start && !_examinedAll) || _ended) return new(Result());
         if (_filled && Receive()) return new(Result());
         while (true)
@@ -112,11 +115,18 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         try { _readable.GetResult(); } // also gives the socket its cached receive operation back
         catch (Exception e) { failed = e; }
         _readable = default;
-        if (Interlocked.CompareExchange(ref _state, Idle, Waiting) != Waiting)
+        // If nobody waits, a reset seen here is the next read's: the socket reports it only once.
+        Volatile.Write(ref _failed, failed);
+        while (true)
         {
-            // Nobody waits (the read was cancelled): nothing was taken, so nothing is lost.
-            Interlocked.CompareExchange(ref _state, Idle, Detached);
-            return;
+            // Waiting: a read waits, this completes it. Detached: nobody waits (the read was cancelled), and nothing was
+            // taken, so nothing is lost; but a read may wait on this receive again at any moment, hence the loop.
+            if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+            {
+                Volatile.Write(ref _failed, null); // the waiting read gets it below
+                break;
+            }
+            if (Interlocked.CompareExchange(ref _state, Idle, Detached) == Detached) return;
         }
         try
         {
@@ -129,6 +139,13 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
                 _readable = wait.GetAwaiter();
                 Volatile.Write(ref _state, Waiting);
                 _readable.UnsafeOnCompleted(_onReadable);
+                // A cancel that came while this was Idle only left its flag: end the read here (this is the socket's
+                // thread, not the canceller's, so the reader may go on here).
+                if (Volatile.Read(ref _cancelNext) == 1 && Interlocked.CompareExchange(ref _state, Detached, Waiting) == Waiting)
+                {
+                    Interlocked.Exchange(ref _cancelNext, 0);
+                    _read.SetResult(Result(canceled: true));
+                }
                 return;
             }
         }
@@ -151,7 +168,11 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
             ReturnIfEmpty();
             return false;
         }
-        if (error != SocketError.Success) throw new SocketException((int)error);
+        if (error != SocketError.Success)
+        {
+            ReturnIfEmpty();
+            throw new SocketException((int)error);
+        }
         if (n == 0) _ended = true;
         _end += n;
         _filled = _end == _buffer!.Length;

@@ -73,7 +73,7 @@ internal sealed class SocketOutput : PipeWriter
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _cancelNext, 0) == 1) return new(Dropped());
+        if (Volatile.Read(ref _cancelNext) == 1 && Interlocked.Exchange(ref _cancelNext, 0) == 1) return new(Dropped());
         if (_written == 0) return new(default(FlushResult));
         int sent = 0;
         try
@@ -81,7 +81,7 @@ internal sealed class SocketOutput : PipeWriter
             while (sent < _written)
             {
                 int n = _socket.Send(_buffer.AsSpan(sent, _written - sent), SocketFlags.None, out SocketError error);
-                if (error == SocketError.WouldBlock) return WaitAndSendAsync(sent, cancellationToken);
+                if (error == SocketError.WouldBlock) return WaitAndSendAsync(sent, cancellationToken, StartWaiting(cancellationToken));
                 if (error != SocketError.Success) throw new SocketException((int)error);
                 sent += n;
             }
@@ -99,10 +99,8 @@ internal sealed class SocketOutput : PipeWriter
     /// (<see cref="CancelPendingFlush"/>: a cancelled result; <paramref name="token"/>: <see cref="OperationCanceledException"/>).
     /// Either way what the flush held is dropped.
     /// </summary>
-    private async ValueTask<FlushResult> WaitAndSendAsync(int sent, CancellationToken token)
+    private async ValueTask<FlushResult> WaitAndSendAsync(int sent, CancellationToken token, CancellationTokenSource waiting)
     {
-        var waiting = token.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(token) : new CancellationTokenSource();
-        lock (this) _waiting = waiting; // this, not a lock object: one field less per connection, and the type is private to the transport
         try
         {
             if (Volatile.Read(ref _cancelNext) == 1) waiting.Cancel(); // cancelled before the source was there to cancel
@@ -121,11 +119,23 @@ internal sealed class SocketOutput : PipeWriter
         }
         finally
         {
-            lock (this) _waiting = null;
+            lock (this)
+            {
+                _waiting = null;
+                if (_completed) Sent(); // completed while this waited: Complete left the buffer to this
+            }
             waiting.Dispose();
         }
         Sent();
         return default;
+    }
+
+    /// <summary>The flush is about to wait: from here until it ends, <see cref="CancelPendingFlush"/> and <see cref="Complete"/> see it.</summary>
+    private CancellationTokenSource StartWaiting(CancellationToken token)
+    {
+        var waiting = token.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(token) : new CancellationTokenSource();
+        lock (this) _waiting = waiting; // this, not a lock object: one field less per connection, and the type is private to the transport
+        return waiting;
     }
 
     /// <summary>A cancelled flush: what it held is dropped (the connection is being cut).</summary>
@@ -135,12 +145,11 @@ internal sealed class SocketOutput : PipeWriter
         return new FlushResult(isCanceled: true, isCompleted: false);
     }
 
+    /// <summary>The buffer goes back to the pool, once (a waiting flush and <see cref="Complete"/> may both get here).</summary>
     private void Sent()
     {
         _written = 0;
-        if (_buffer is null) return;
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = null;
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
     }
 
     public override void CancelPendingFlush()
@@ -151,8 +160,11 @@ internal sealed class SocketOutput : PipeWriter
 
     public override void Complete(Exception? exception = null)
     {
-        if (_completed) return;
-        _completed = true;
-        if (_waiting is null) Sent(); // a waiting flush returns the buffer itself when it ends
+        lock (this)
+        {
+            if (_completed) return;
+            _completed = true;
+            if (_waiting is null) Sent(); // a waiting flush returns the buffer itself when it ends
+        }
     }
 }

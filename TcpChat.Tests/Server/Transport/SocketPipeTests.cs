@@ -173,6 +173,36 @@ public sealed class SocketPipeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InputThatComesRightAfterACancelledReadIsReadWhateverTheOrder()
+    {
+        // The cancelled read's receive is still out when the input comes: the next read may start before or after it
+        // fires, and must get the input either way.
+        for (int i = 0; i < 300; i++)
+        {
+            ValueTask<ReadResult> waiting = _input.ReadAsync();
+            _input.CancelPendingRead();
+            Assert.True((await waiting.AsTask().WaitAsync(Patience)).IsCanceled);
+            await SendAsync($"PING {i}\n");
+            if (i % 2 == 0) await Task.Yield(); // sometimes give the receive's completion a head start
+            ReadResult next = await _input.ReadAsync().AsTask().WaitAsync(Patience);
+            Assert.Equal($"PING {i}\n", Text(next.Buffer));
+            _input.AdvanceTo(next.Buffer.End);
+        }
+    }
+
+    [Fact]
+    public async Task ResetAfterACancelledReadFailsTheNextRead()
+    {
+        ValueTask<ReadResult> waiting = _input.ReadAsync();
+        _input.CancelPendingRead();
+        Assert.True((await waiting.AsTask().WaitAsync(Patience)).IsCanceled);
+        _client.LingerState = new LingerOption(true, 0);
+        _client.Close(); // RST, seen by the cancelled read's receive or by the next one
+        await Assert.ThrowsAsync<SocketException>(() => _input.ReadAsync().AsTask().WaitAsync(Patience));
+        Assert.False(_input.HoldsBuffer);
+    }
+
+    [Fact]
     public async Task CancelBeforeAReadEndsThatRead()
     {
         _input.CancelPendingRead();
@@ -214,6 +244,7 @@ public sealed class SocketPipeTests : IAsyncLifetime
                 waiting = _input.ReadAsync();
             }
         });
+        Assert.False(_input.HoldsBuffer); // a failed receive keeps no buffer
     }
 
     [Fact]
@@ -277,6 +308,19 @@ public sealed class SocketPipeTests : IAsyncLifetime
         Assert.True(result.IsCanceled);
         Assert.Equal(0, _output.UnflushedBytes);
         Assert.False(_output.HoldsBuffer);
+    }
+
+    [Fact]
+    public async Task CompletingWhileAFlushWaitsLeavesTheBufferToTheFlush()
+    {
+        ValueTask<FlushResult> waiting = await FillUntilAFlushWaitsAsync();
+        _output.Complete();
+        _output.Complete(); // once is enough
+        Assert.True(_output.HoldsBuffer); // the waiting send still uses it
+        _output.CancelPendingFlush();
+        Assert.True((await waiting.AsTask().WaitAsync(Patience)).IsCanceled);
+        Assert.False(_output.HoldsBuffer);
+        Assert.Throws<ObjectDisposedException>(() => _output.GetSpan());
     }
 
     [Fact]
