@@ -16,7 +16,7 @@ internal sealed record PipeRun(IReadOnlyList<string> Outcomes, long MostBuffered
 }
 
 /// <summary>
-/// A pipe reader loop in miniature, as <c>Session.ReadLoopAsync</c> runs it: each chunk is one read, appended as its own
+/// A pipe reader loop in miniature, as the reader loop of <c>Session.RunAsync</c> runs it: each chunk is one read, appended as its own
 /// segment to the bytes still unconsumed; the parser is called until it needs more data; then
 /// <c>AdvanceTo(consumed, examined)</c> drops what was consumed. A fatal error ends the stream. Along the way it checks
 /// what a pipe relies on: NeedMoreData examines everything, a frame or an error consumes something and is examined
