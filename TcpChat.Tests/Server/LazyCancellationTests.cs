@@ -23,15 +23,18 @@ public sealed class LazyCancellationTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    private static readonly ThreadLocal<bool> InCancel = new();
+
     [Fact]
-    public async Task AsyncCancelRunsNothingOnTheCallersThread()
+    public async Task AsyncCancelRunsNothingInsideTheCall()
     {
         var lazy = new LazyCancellation();
-        var ranOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = lazy.Token.Register(() => ranOn.TrySetResult(Environment.CurrentManagedThreadId));
-        int caller = Environment.CurrentManagedThreadId;
-        lazy.Cancel(async: true);
-        Assert.NotEqual(caller, await ranOn.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        var ranInside = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = lazy.Token.Register(() => ranInside.TrySetResult(InCancel.Value));
+        InCancel.Value = true; // (a thread id would not do: the pool may run the callback later on this same thread)
+        try { lazy.Cancel(async: true); }
+        finally { InCancel.Value = false; }
+        Assert.False(await ranInside.Task.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
