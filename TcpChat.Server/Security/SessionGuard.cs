@@ -64,9 +64,6 @@ internal sealed class SessionGuard : IDisposable
     /// <summary>Wrong passwords this connection gave.</summary>
     public int PasswordFailures { get; private set; }
 
-    /// <summary>Canceled when the session starts closing: ends the waits of flood control and of wrong passwords.</summary>
-    public CancellationToken Closing => _closing.Token;
-
     /// <summary>
     /// Before HELLO: counts the connection against its address. False when the address already holds the most it may;
     /// the session is then closed with ERR TOO_MANY_CONNECTIONS (and gets no HELLO). Starts the registration clock.

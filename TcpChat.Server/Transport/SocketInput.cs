@@ -82,31 +82,40 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
         {
             _read.Reset();
             // A cancelled read's receive is still out: wait on it rather than start a second one.
-            if (Interlocked.CompareExchange(ref _state, Waiting, Detached) == Detached) return WaitingRead();
-            ValueTask<int> wait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-            if (wait.IsCompleted)
-            {
-                wait.GetAwaiter().GetResult(); // throws the socket's error (a reset)
-                if (Receive()) return new(Result());
-                continue; // woken with nothing to take after all: wait again
-            }
-            _readable = wait.GetAwaiter();
-            Volatile.Write(ref _state, Waiting);
-            _readable.UnsafeOnCompleted(_onReadable);
-            return WaitingRead();
+            if (Interlocked.CompareExchange(ref _state, Waiting, Detached) == Detached || WaitForInput()) return WaitingRead();
+            if (Receive()) return new(Result());
+            // Woken with nothing to take after all: wait again.
         }
     }
 
-    /// <summary>The read in progress, unless a cancel came just before it began waiting (then it ends now).</summary>
-    private ValueTask<ReadResult> WaitingRead()
+    /// <summary>
+    /// Starts a zero-byte receive. True when it waits (<see cref="OnReadable"/> follows); false when it completed at once:
+    /// the socket has input or FIN (an error is thrown).
+    /// </summary>
+    private bool WaitForInput()
     {
-        if (Volatile.Read(ref _cancelNext) == 1 && Interlocked.CompareExchange(ref _state, Detached, Waiting) == Waiting)
+        ValueTask<int> wait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+        if (wait.IsCompleted)
         {
-            Interlocked.Exchange(ref _cancelNext, 0);
-            return new(Result(canceled: true));
+            wait.GetAwaiter().GetResult(); // throws the socket's error (a reset)
+            return false;
         }
-        return new(this, _read.Version);
+        _readable = wait.GetAwaiter();
+        Volatile.Write(ref _state, Waiting);
+        _readable.UnsafeOnCompleted(_onReadable);
+        return true;
     }
+
+    /// <summary>A cancel that came while no read was waiting only left its flag: true when it ends the wait just begun.</summary>
+    private bool TakeEarlyCancel()
+    {
+        if (Volatile.Read(ref _cancelNext) != 1 || Interlocked.CompareExchange(ref _state, Detached, Waiting) != Waiting) return false;
+        Interlocked.Exchange(ref _cancelNext, 0);
+        return true;
+    }
+
+    /// <summary>The read in progress, unless a cancel came just before it began waiting (then it ends now).</summary>
+    private ValueTask<ReadResult> WaitingRead() => TakeEarlyCancel() ? new(Result(canceled: true)) : new(this, _read.Version);
 
     /// <summary>The zero-byte receive completed: the socket has input (or an error, or FIN).</summary>
     private void OnReadable()
@@ -133,19 +142,10 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
             if (failed is not null) throw failed;
             while (!Receive())
             {
-                // Woken with nothing to take after all: wait again, on this thread's stack only when it does not complete.
-                ValueTask<int> wait = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-                if (wait.IsCompleted) { wait.GetAwaiter().GetResult(); continue; }
-                _readable = wait.GetAwaiter();
-                Volatile.Write(ref _state, Waiting);
-                _readable.UnsafeOnCompleted(_onReadable);
-                // A cancel that came while this was Idle only left its flag: end the read here (this is the socket's
-                // thread, not the canceller's, so the reader may go on here).
-                if (Volatile.Read(ref _cancelNext) == 1 && Interlocked.CompareExchange(ref _state, Detached, Waiting) == Waiting)
-                {
-                    Interlocked.Exchange(ref _cancelNext, 0);
-                    _read.SetResult(Result(canceled: true));
-                }
+                // Woken with nothing to take after all: wait again (on this thread's stack only when it does not complete).
+                if (!WaitForInput()) continue;
+                // This is the socket's thread, not a canceller's: the reader may go on here.
+                if (TakeEarlyCancel()) _read.SetResult(Result(canceled: true));
                 return;
             }
         }
