@@ -37,6 +37,7 @@ internal sealed class ChatMetrics : IDisposable
         ProtocolErrors = new Tally(_meter.CreateCounter<long>("tcpchat.protocol_errors", description: "ERR sent for bad frames"));
         MemoryTrims = new Tally(_meter.CreateCounter<long>("tcpchat.memory_trims", description: "heap compactions after a burst of connections or disconnections"));
         BudgetCuts = new Tally(_meter.CreateCounter<long>("tcpchat.outbox_budget_cuts", description: "slow consumers cut because all outboxes together passed Chat:OutboxTotalBytes"));
+        ReaderWrites = new Tally(_meter.CreateCounter<long>("tcpchat.reader_writes", description: "receivers' queues written by the sender's reader at the end of a read, instead of waking their writer loops"));
         AcceptErrors = new Tally(_meter.CreateCounter<long>("tcpchat.accept_errors", description: "failed accepts (out of descriptors or buffers), each followed by a back-off"));
         _meter.CreateObservableGauge("tcpchat.connections.capacity", () => ConnectionCapacity, description: "connections the server will hold: MaxConnections, or less if the open-file limit is lower");
         _meter.CreateObservableGauge("tcpchat.outbox.budget_bytes", () => OutboxBudgetBytes, description: "bytes all outboxes together may hold: Chat:OutboxTotalBytes, or a quarter of the runtime's memory if that is less");
@@ -53,6 +54,7 @@ internal sealed class ChatMetrics : IDisposable
     public Tally MemoryTrims { get; }
     public Tally BudgetCuts { get; }
     public Tally AcceptErrors { get; }
+    public Tally ReaderWrites { get; }
 
     /// <summary>Connections the server will hold: MaxConnections, or what the open-file limit leaves room for.</summary>
     public long ConnectionCapacity { get; set; }
@@ -98,6 +100,7 @@ internal sealed class ChatMetrics : IDisposable
             ("thread_pool_threads", ThreadPool.ThreadCount),
             ("memory_trims", MemoryTrims.Total),
             ("accept_errors", AcceptErrors.Total),
+            ("reader_writes", ReaderWrites.Total),
             ("connection_capacity", ConnectionCapacity),
             ("outbox_budget_bytes", OutboxBudgetBytes),
         };

@@ -21,10 +21,18 @@ internal static class ReaderFlush
     private static readonly long Budget = Stopwatch.Frequency / 2000; // 0.5 ms, as nats-server's flushClients
 
     /// <summary>
-    /// More noted sessions than this (a big room) are woken, not written here. Written at once, each gets one message
-    /// per system call; woken, a writer loop runs later and takes the several a busy room queued meanwhile. At 1,000
-    /// receivers writing them here took fan-out from 5.4-6.8M deliveries/s down to 1.7M (the server fell behind at
-    /// 2,000 msg/s).
+    /// The same when the read took all its socket had: 2 ms, about 100 receivers' sends on the benchmark's VM (a loopback
+    /// send there costs about 10 us, the receiver's wake-up included). With 0.5 ms half of a 100-member room was still
+    /// woken through the pool, and the pool's threads spun after each message (bench/notes.md, "Moderate rates").
+    /// </summary>
+    private static readonly long DrainedBudget = Stopwatch.Frequency / 500;
+
+    /// <summary>
+    /// More noted sessions than this (a big room) are woken, not written here, while the sender keeps its reader busy.
+    /// Written at once, each gets one message per system call; woken, a writer loop runs later and takes the several a
+    /// busy room queued meanwhile. At 1,000 receivers writing them here took fan-out from 5.4-6.8M deliveries/s down to
+    /// 1.7M (the server fell behind at 2,000 msg/s). When the read took all the socket had (a moderate rate), there is
+    /// nothing to batch: they are written here too, within the budget, rather than each woken through the thread pool.
     /// </summary>
     private const int MaxInline = 32;
 
@@ -47,21 +55,26 @@ internal static class ReaderFlush
     public static void Pending(Task later) => t_lastPending = later;
 
     /// <summary>Writes (or wakes) every noted session. Called before the reader waits, and when it is done with a read.</summary>
-    public static void FlushNoted()
+    /// <param name="drained">The read took all its socket had: no more input is waiting (<see cref="MaxInline"/>).</param>
+    /// <returns>How many sessions' queues this thread wrote itself (for the <c>reader_writes</c> counter).</returns>
+    public static int FlushNoted(bool drained = false)
     {
         List<Session>? noted = t_noted;
         Task? pending = t_lastPending;
         t_lastPending = null;
-        if (noted is null || noted.Count == 0) return;
+        if (noted is null || noted.Count == 0) return 0;
         List<Session>? waiting = null;
-        long deadline = Stopwatch.GetTimestamp() + Budget;
-        bool few = noted.Count <= MaxInline;
+        int written = 0;
+        long deadline = Stopwatch.GetTimestamp() + (drained ? DrainedBudget : Budget);
+        bool few = noted.Count <= MaxInline || drained;
         try
         {
             foreach (var session in noted)
             {
                 bool inTime = few && Stopwatch.GetTimestamp() < deadline;
-                if (session.FlushDeferred(inTime, mayWait: few && pending is not null, noted: true) == Outbox.Claim.Waiting) (waiting ??= []).Add(session);
+                var claim = session.FlushDeferred(inTime, mayWait: few && pending is not null, noted: true);
+                if (claim == Outbox.Claim.Claimed) written++;
+                else if (claim == Outbox.Claim.Waiting) (waiting ??= []).Add(session);
             }
         }
         finally
@@ -76,6 +89,7 @@ internal static class ReaderFlush
             else pending.ContinueWith(static (_, state) => FlushWaiting((List<Session>)state!), waiting,
                 CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
+        return written;
     }
 
     private static void FlushWaiting(List<Session> waiting)

@@ -405,7 +405,9 @@ internal sealed class Session : IHistoryClient
         }
         finally
         {
-            ReaderFlush.FlushNoted(); // the read is handled: write what it queued to others
+            // The read is handled: write what it queued to others.
+            int written = ReaderFlush.FlushNoted(drained: _input is SocketInput { Drained: true });
+            if (written > 0) _hub.Metrics.ReaderWrites.Add(written);
         }
         return (true, consumed, examined, buffer.Slice(consumed).Length);
     }

@@ -26,7 +26,8 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private readonly ILogger _sessionLog = loggers.CreateLogger<Session>();
     private readonly ConcurrentDictionary<Session, Task> _running = new();
     private Action<Session>? _ended; // one delegate for every session (a method group makes a new one each time)
-    private readonly MemoryTrimmer _trimmer = new(options.Value.TrimMemoryAfterSeconds, hub.Metrics);
+    private readonly MemoryTrimmer _trimmer = new(options.Value.TrimMemoryAfterSeconds, hub.Metrics,
+        options.Value.TrimMemoryMaxFramesPerSecond);
     private Socket? _socket;
     private Socket? _tlsSocket;
     private X509Certificate2? _certificate;
@@ -378,7 +379,8 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
                 hub.Sweep();
                 RefitToDescriptors(acceptFailed: false);
                 if (_trimmer.TrimIfQuiet(Environment.TickCount64))
-                    _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident", Environment.WorkingSet >> 20);
+                    _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident, paused {Pause} ms",
+                        Environment.WorkingSet >> 20, (int)_trimmer.LastPause.TotalMilliseconds);
             }
         }
         catch (OperationCanceledException) { }

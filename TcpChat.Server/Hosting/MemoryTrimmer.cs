@@ -13,13 +13,24 @@ namespace TcpChat.Server.Hosting;
 /// the free memory to the system, as allocators such as jemalloc do after a quiet spell. A busy server with a steady
 /// trickle of connections never gets there, and pays nothing.
 /// </summary>
-internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics)
+/// <remarks>
+/// Quiet means traffic too (Chat:TrimMemoryMaxFramesPerSecond): the collection stops every thread for tens of
+/// milliseconds, and a server writing a million frames a second to 1,000 receivers when it came (a burst of connections,
+/// then the messages) fell behind by more than 500 ms and did not catch up while the load lasted. So a due trim waits
+/// while the server writes more frames a second, over the last sweep period, than that.
+/// </remarks>
+internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond = 0)
 {
     /// <summary>Connections come or gone that make a burst worth a trim.</summary>
     public const int BurstConnections = 1000;
 
     private long _sinceTrim;
     private long _lastChange;
+    private long _framesAtLastCheck = -1;
+    private long _lastCheck;
+
+    /// <summary>The last trim's pause, for the log.</summary>
+    public TimeSpan LastPause { get; private set; }
 
     /// <summary>From the accept loops.</summary>
     public void Accepted() => Changed();
@@ -34,14 +45,30 @@ internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics)
     }
 
     /// <summary>From the sweep: trims when a burst has been followed by a quiet spell. True when it trimmed.</summary>
+    /// <param name="now">The sweep's clock (<see cref="Environment.TickCount64"/>).</param>
     public bool TrimIfQuiet(long now)
     {
+        bool busy = Busy(now, metrics.MessagesOut.Total);
         if (afterSeconds <= 0 || Interlocked.Read(ref _sinceTrim) < BurstConnections) return false;
         if (now - Volatile.Read(ref _lastChange) < (long)(afterSeconds * 1000)) return false;
+        if (busy) return false; // due, but it waits for quieter traffic
         Interlocked.Exchange(ref _sinceTrim, 0);
+        TimeSpan paused = GC.GetTotalPauseDuration();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        LastPause = GC.GetTotalPauseDuration() - paused;
         metrics.MemoryTrims.Add(1);
         return true;
+    }
+
+    /// <summary>More frames written a second since the last check than the limit allows (never at the first check).</summary>
+    private bool Busy(long now, long framesOut)
+    {
+        long frames = framesOut - _framesAtLastCheck, elapsed = now - _lastCheck;
+        bool first = _framesAtLastCheck < 0;
+        _framesAtLastCheck = framesOut;
+        _lastCheck = now;
+        if (first || maxFramesPerSecond <= 0) return false;
+        return frames * 1000 > (long)maxFramesPerSecond * Math.Max(1, elapsed);
     }
 }

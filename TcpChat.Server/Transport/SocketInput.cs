@@ -57,6 +57,12 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
     /// <summary>True while input is unconsumed: an idle connection holds no buffer.</summary>
     internal bool HoldsBuffer => _buffer is not null;
 
+    /// <summary>
+    /// The last receive left room in the buffer: it took everything the socket had then, so the sender is not keeping
+    /// this reader busy (see <see cref="Chat.ReaderFlush"/>).
+    /// </summary>
+    public bool Drained => !_filled;
+
     private ReadOnlySequence<byte> Unconsumed =>
         _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
 

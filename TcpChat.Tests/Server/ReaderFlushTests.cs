@@ -60,6 +60,48 @@ public sealed class ReaderFlushTests
     }
 
     [Fact]
+    public async Task BigRoomAtAModerateRateIsWrittenByTheSendersReaderInOrder()
+    {
+        // More members than ReaderFlush.MaxInline (32). While a sender keeps its reader busy they are woken through the
+        // thread pool; here each read takes all the sender sent (one message, then everyone's copy awaited), so the
+        // reader writes their queues itself. STATS counts those writes: none for these messages before this rule.
+        const int members = 40, messages = 20;
+        await using var server = await InProcessServer.StartAsync("--no-history");
+        var clients = new List<TestClient>();
+        for (int i = 0; i < members; i++)
+        {
+            var client = await server.RegisterAsync($"João{i}");
+            client.Send("JOIN #sala\n");
+            await client.ExpectAsync("NAMES #sala");
+            clients.Add(client);
+        }
+        var sender = clients[0];
+        await sender.ExpectAsync($"JOIN #sala João{members - 1}");
+        long before = await ReaderWritesAsync(sender);
+
+        for (int k = 0; k < messages; k++)
+        {
+            string text = $"olá 漢字 👍 {k}";
+            sender.Send($"SEND #sala :{text}\n");
+            foreach (var client in clients) // the echo included; in order, since each skips only frames of other kinds
+                Assert.Equal(text, (await client.ExpectAsync("MSG #sala João0")).Text);
+        }
+
+        long written = await ReaderWritesAsync(sender) - before;
+        // A slow machine may pass the reader's time budget, and a writer loop not yet parked again is left to itself, so
+        // not every one of the 800 deliveries need be the reader's: at least one message's worth.
+        Assert.True(written >= members, $"reader_writes went up by {written}: fewer than one message's {members} queues");
+        foreach (var client in clients) await client.DisposeAsync();
+    }
+
+    private static async Task<long> ReaderWritesAsync(TestClient client)
+    {
+        client.Send("STATS\n");
+        string stats = (await client.ExpectAsync("STATS").ConfigureAwait(false)).Text!;
+        return long.Parse(stats.Split('\n').Single(l => l.StartsWith("reader_writes ", StringComparison.Ordinal)).Split(' ')[1]);
+    }
+
+    [Fact]
     public async Task ReceiverWhoseSocketFillsGetsEveryMessageInOrderOnceItReads()
     {
         // Outboxes far above what is sent: the receiver is not cut, its socket's buffers fill and the flush waits.

@@ -82,6 +82,44 @@ public sealed class MemoryTrimTests
         }
     }
 
+    /// <summary>
+    /// Chat:TrimMemoryMaxFramesPerSecond: the trim's collection stops every thread, so a trim that is due waits while the
+    /// server writes more frames a second than the limit, and runs at the first sweep after the traffic calms. The sweep's
+    /// clock is given, so the test does not wait for time to pass.
+    /// </summary>
+    [Fact]
+    public void DueTrimWaitsWhileTheServerWritesManyFramesAndRunsOnceTrafficCalms()
+    {
+        using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 100);
+        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Accepted();
+        long now = Environment.TickCount64;
+        Assert.False(trimmer.TrimIfQuiet(now)); // the burst has just ended
+
+        metrics.MessagesOut.Add(202); // 101 frames a second over the next 2 s: just over the limit
+        Assert.False(trimmer.TrimIfQuiet(now + 2000));
+        metrics.MessagesOut.Add(1_000_000);
+        Assert.False(trimmer.TrimIfQuiet(now + 4000));
+        Assert.Equal(0, metrics.MemoryTrims.Total);
+
+        metrics.MessagesOut.Add(200); // 100 a second: at the limit, quiet enough
+        Assert.True(trimmer.TrimIfQuiet(now + 6000));
+        Assert.Equal(1, metrics.MemoryTrims.Total);
+        Assert.False(trimmer.TrimIfQuiet(now + 8000)); // once per burst
+    }
+
+    [Fact]
+    public void TrimWithNoFrameLimitRunsWhateverTheTraffic()
+    {
+        using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 0);
+        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Departed();
+        long now = Environment.TickCount64;
+        Assert.False(trimmer.TrimIfQuiet(now));
+        metrics.MessagesOut.Add(1_000_000);
+        Assert.True(trimmer.TrimIfQuiet(now + 2000));
+    }
+
     /// <summary>Asks STATS (as an operator would, over a socket) until <paramref name="condition"/> holds.</summary>
     private static async Task<Dictionary<string, long>> WaitForStatsAsync(ServerProcess server,
         Func<Dictionary<string, long>, bool> condition, string what)
