@@ -67,10 +67,13 @@ public sealed class ChatOptions
     public double TrimMemoryAfterSeconds { get; set; } = 10;
 
     /// <summary>
-    /// A trim that is due waits while the server writes more frames a second than this: its collection stops every thread,
-    /// and under fan-out load the pause became a backlog (p99 over 500 ms). 0: it does not wait.
+    /// A trim that is due waits while the server writes more frames a second than this (over one sweep period): its
+    /// collection stops every thread, and every receiver waits for it. 0: it does not wait.
     /// </summary>
     public int TrimMemoryMaxFramesPerSecond { get; set; } = 2000;
+
+    /// <summary>The longest a due trim waits for quieter traffic; then it runs anyway.</summary>
+    public double TrimMemoryMaxWaitSeconds { get; set; } = 120;
 
     /// <summary>How many rooms one connection may be in at once.</summary>
     public int MaxRoomsPerUser { get; set; } = 100;
@@ -148,6 +151,7 @@ public sealed class ChatOptions
         if (WriteTimeoutSeconds is <= 0 or > 3600) yield return $"WriteTimeoutSeconds must be above 0 and at most 3600 (got {WriteTimeoutSeconds})";
         if (TrimMemoryAfterSeconds is < 0 or > 86400) yield return $"TrimMemoryAfterSeconds must be 0 (never) to 86400 (got {TrimMemoryAfterSeconds})";
         if (TrimMemoryMaxFramesPerSecond < 0) yield return $"TrimMemoryMaxFramesPerSecond must be 0 (no wait) or more (got {TrimMemoryMaxFramesPerSecond})";
+        if (TrimMemoryMaxWaitSeconds is < 0 or > 86400) yield return $"TrimMemoryMaxWaitSeconds must be 0 to 86400 (got {TrimMemoryMaxWaitSeconds})";
         if (MaxRoomsPerUser < 1) yield return $"MaxRoomsPerUser must be at least 1 (got {MaxRoomsPerUser})";
         if (MaxConnections < 1) yield return $"MaxConnections must be at least 1 (got {MaxConnections})";
         if (ReservedDescriptors is < 16 or > 100_000) yield return $"ReservedDescriptors must be 16-100000 (got {ReservedDescriptors})";

@@ -33,6 +33,7 @@ public static class ServerHost
         ["--write-timeout"] = ("Chat:WriteTimeoutSeconds", "seconds a write to a client may take before it is a slow consumer"),
         ["--trim-memory-after"] = ("Chat:TrimMemoryAfterSeconds", "after a burst of 1,000+ connections or disconnections, seconds without one before memory is given back; 0: never"),
         ["--trim-memory-max-frames"] = ("Chat:TrimMemoryMaxFramesPerSecond", "a due memory trim waits while the server writes more frames a second than this; 0: it does not wait"),
+        ["--trim-memory-max-wait"] = ("Chat:TrimMemoryMaxWaitSeconds", "seconds a due memory trim waits for quieter traffic at most; then it runs anyway"),
         ["--max-rooms-per-user"] = ("Chat:MaxRoomsPerUser", "rooms one connection may be in"),
         ["--max-connections"] = ("Chat:MaxConnections", "connections held at once (also capped by the open-file limit, see --reserved-descriptors)"),
         ["--reserved-descriptors"] = ("Chat:ReservedDescriptors", "open files kept free for the server itself when the open-file limit (ulimit -n) caps connections"),

@@ -64,7 +64,10 @@ internal static class ReaderFlush
     public static void Pending(Task later) => t_lastPending = later;
 
     /// <summary>Writes (or wakes) every noted session. Called before the reader waits, and when it is done with a read.</summary>
-    /// <param name="drained">The read took all its socket had: no more input is waiting (<see cref="MaxInline"/>).</param>
+    /// <param name="drained">
+    /// The read's last receive emptied its socket (plain TCP only): up to <see cref="MaxInlineDrained"/> sessions are written
+    /// here, within <see cref="DrainedBudget"/>.
+    /// </param>
     /// <returns>How many sessions' queues this thread wrote itself (for the <c>reader_writes</c> counter).</returns>
     public static int FlushNoted(bool drained = false)
     {

@@ -327,6 +327,13 @@ internal sealed class Session : IHistoryClient
     }
 
     /// <summary>Waits for the read once the thread was given up (see the reader loop in <see cref="RunAsync"/>).</summary>
+    /// <summary>Writes (or wakes) the sessions this reader's frames queued to (<see cref="ReaderFlush.FlushNoted"/>), and counts what it wrote.</summary>
+    private void FlushNoted(bool drained = false)
+    {
+        int written = ReaderFlush.FlushNoted(drained);
+        if (written > 0) _hub.Metrics.ReaderWrites.Add(written);
+    }
+
     private static async ValueTask<ReadResult> YieldThenAsync(ValueTask<ReadResult> read)
     {
         await Task.Yield();
@@ -383,7 +390,7 @@ internal sealed class Session : IHistoryClient
                 }
                 // Flood control: a refused line costs as much as a frame.
                 ValueTask<bool> pace = Guard.PaceAsync(status == ParseStatus.Frame ? SessionGuard.CostOf(frame) : 1);
-                if (!pace.IsCompleted) ReaderFlush.FlushNoted(); // it waits: the others do not wait with it (nor the thread's list)
+                if (!pace.IsCompleted) FlushNoted(); // it waits: the others do not wait with it (nor the thread's list)
                 if (!await pace) return (false, consumed, examined, 0);
                 if (status == ParseStatus.Error)
                 {
@@ -397,7 +404,7 @@ internal sealed class Session : IHistoryClient
                     try { _hub.Handle(this, frame); }
                     finally { ReaderFlush.End(); }
                     ValueTask after = Guard.AfterFrameAsync();
-                    if (!after.IsCompleted) ReaderFlush.FlushNoted();
+                    if (!after.IsCompleted) FlushNoted();
                     await after;
                 }
                 buffer = buffer.Slice(consumed);
@@ -405,9 +412,7 @@ internal sealed class Session : IHistoryClient
         }
         finally
         {
-            // The read is handled: write what it queued to others.
-            int written = ReaderFlush.FlushNoted(drained: _input is SocketInput { Drained: true });
-            if (written > 0) _hub.Metrics.ReaderWrites.Add(written);
+            FlushNoted(drained: _input is SocketInput { Drained: true }); // the read is handled: write what it queued to others
         }
         return (true, consumed, examined, buffer.Slice(consumed).Length);
     }

@@ -27,7 +27,7 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
     private readonly ConcurrentDictionary<Session, Task> _running = new();
     private Action<Session>? _ended; // one delegate for every session (a method group makes a new one each time)
     private readonly MemoryTrimmer _trimmer = new(options.Value.TrimMemoryAfterSeconds, hub.Metrics,
-        options.Value.TrimMemoryMaxFramesPerSecond);
+        options.Value.TrimMemoryMaxFramesPerSecond, options.Value.TrimMemoryMaxWaitSeconds);
     private Socket? _socket;
     private Socket? _tlsSocket;
     private X509Certificate2? _certificate;
@@ -378,9 +378,17 @@ internal sealed class ChatListener(ChatHub hub, IOptions<ChatOptions> options, I
             {
                 hub.Sweep();
                 RefitToDescriptors(acceptFailed: false);
-                if (_trimmer.TrimIfQuiet(Environment.TickCount64))
-                    _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident, paused {Pause} ms",
-                        Environment.WorkingSet >> 20, (int)_trimmer.LastPause.TotalMilliseconds);
+                switch (_trimmer.TrimIfQuiet(Environment.TickCount64))
+                {
+                    case MemoryTrimmer.Outcome.Trimmed:
+                        _log.LogInformation("Gave memory back after a burst of connections or disconnections: {Rss} MB resident, paused {Pause} ms",
+                            Environment.WorkingSet >> 20, (int)_trimmer.LastPause.TotalMilliseconds);
+                        break;
+                    case MemoryTrimmer.Outcome.Held:
+                        _log.LogInformation("A memory trim is due but waits for quieter traffic: {Frames} frames/s written, over Chat:TrimMemoryMaxFramesPerSecond ({Max}); at most {Wait} s",
+                            _trimmer.FramesPerSecond, _options.TrimMemoryMaxFramesPerSecond, _options.TrimMemoryMaxWaitSeconds);
+                        break;
+                }
             }
         }
         catch (OperationCanceledException) { }

@@ -14,13 +14,27 @@ namespace TcpChat.Server.Hosting;
 /// trickle of connections never gets there, and pays nothing.
 /// </summary>
 /// <remarks>
-/// Quiet means traffic too (Chat:TrimMemoryMaxFramesPerSecond): the collection stops every thread for tens of
-/// milliseconds, and a server writing a million frames a second to 1,000 receivers when it came (a burst of connections,
-/// then the messages) fell behind by more than 500 ms and did not catch up while the load lasted. So a due trim waits
-/// while the server writes more frames a second, over the last sweep period, than that.
+/// Quiet means traffic too (Chat:TrimMemoryMaxFramesPerSecond): the collection stops every thread (16-41 ms measured at
+/// 10,000 idle connections), and every receiver waits for it. So a due trim waits while the server writes more frames a
+/// second, over the last sweep period, than that; but at most Chat:TrimMemoryMaxWaitSeconds, after which it runs anyway:
+/// a server that stays busy would otherwise keep a burst's memory for good, the very case of issue 17.
 /// </remarks>
-internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond = 0)
+internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond = 0,
+    double maxWaitSeconds = 0)
 {
+    /// <summary>What a sweep's check did.</summary>
+    public enum Outcome
+    {
+        /// <summary>No trim is due.</summary>
+        None,
+        /// <summary>A trim is due, and waits for quieter traffic (the first such check of a burst).</summary>
+        Held,
+        /// <summary>A trim is due, and still waits.</summary>
+        StillHeld,
+        /// <summary>The heap was compacted and free memory given back.</summary>
+        Trimmed,
+    }
+
     /// <summary>Connections come or gone that make a burst worth a trim.</summary>
     public const int BurstConnections = 1000;
 
@@ -28,9 +42,13 @@ internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, in
     private long _lastChange;
     private long _framesAtLastCheck = -1;
     private long _lastCheck;
+    private bool _held;
 
-    /// <summary>The last trim's pause, for the log.</summary>
+    /// <summary>The last trim's pause (the process's pause time across it), for the log.</summary>
     public TimeSpan LastPause { get; private set; }
+
+    /// <summary>Frames written a second over the last sweep period, as the last check measured them.</summary>
+    public long FramesPerSecond { get; private set; }
 
     /// <summary>From the accept loops.</summary>
     public void Accepted() => Changed();
@@ -44,31 +62,39 @@ internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, in
         Volatile.Write(ref _lastChange, Environment.TickCount64);
     }
 
-    /// <summary>From the sweep: trims when a burst has been followed by a quiet spell. True when it trimmed.</summary>
+    /// <summary>From the sweep: trims when a burst has been followed by a quiet spell.</summary>
     /// <param name="now">The sweep's clock (<see cref="Environment.TickCount64"/>).</param>
-    public bool TrimIfQuiet(long now)
+    public Outcome TrimIfQuiet(long now)
     {
         bool busy = Busy(now, metrics.MessagesOut.Total);
-        if (afterSeconds <= 0 || Interlocked.Read(ref _sinceTrim) < BurstConnections) return false;
-        if (now - Volatile.Read(ref _lastChange) < (long)(afterSeconds * 1000)) return false;
-        if (busy) return false; // due, but it waits for quieter traffic
+        if (afterSeconds <= 0 || Interlocked.Read(ref _sinceTrim) < BurstConnections) return Outcome.None;
+        long due = Volatile.Read(ref _lastChange) + (long)(afterSeconds * 1000);
+        if (now < due) return Outcome.None;
+        if (busy && now < due + (long)(maxWaitSeconds * 1000))
+        {
+            if (_held) return Outcome.StillHeld;
+            _held = true;
+            return Outcome.Held;
+        }
+        _held = false;
         Interlocked.Exchange(ref _sinceTrim, 0);
         TimeSpan paused = GC.GetTotalPauseDuration();
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         LastPause = GC.GetTotalPauseDuration() - paused;
         metrics.MemoryTrims.Add(1);
-        return true;
+        return Outcome.Trimmed;
     }
 
     /// <summary>More frames written a second since the last check than the limit allows (never at the first check).</summary>
     private bool Busy(long now, long framesOut)
     {
-        long frames = framesOut - _framesAtLastCheck, elapsed = now - _lastCheck;
+        long frames = framesOut - _framesAtLastCheck, elapsed = Math.Max(1, now - _lastCheck);
         bool first = _framesAtLastCheck < 0;
         _framesAtLastCheck = framesOut;
         _lastCheck = now;
-        if (first || maxFramesPerSecond <= 0) return false;
-        return frames * 1000 > (long)maxFramesPerSecond * Math.Max(1, elapsed);
+        if (first) return false;
+        FramesPerSecond = frames * 1000 / elapsed;
+        return maxFramesPerSecond > 0 && frames * 1000 > (long)maxFramesPerSecond * elapsed;
     }
 }

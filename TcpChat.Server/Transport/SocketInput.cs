@@ -61,7 +61,7 @@ internal sealed class SocketInput : PipeReader, IValueTaskSource<ReadResult>
     /// The last receive left room in the buffer: it took everything the socket had then, so the sender is not keeping
     /// this reader busy (see <see cref="Chat.ReaderFlush"/>).
     /// </summary>
-    public bool Drained => !_filled;
+    internal bool Drained => !_filled;
 
     private ReadOnlySequence<byte> Unconsumed =>
         _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);

@@ -49,6 +49,7 @@ public sealed class ProcessTests
     [InlineData("--outbox-bytes", "100000", "OutboxBytes must be at least 2 x (MaxPayload + MaxLine) = 139264")]
     [InlineData("--trim-memory-after", "-1", "TrimMemoryAfterSeconds must be 0 (never) to 86400")]
     [InlineData("--trim-memory-max-frames", "-5", "TrimMemoryMaxFramesPerSecond must be 0 (no wait) or more")]
+    [InlineData("--trim-memory-max-wait", "-1", "TrimMemoryMaxWaitSeconds must be 0 to 86400")]
     [InlineData("--outbox-total-bytes", "1048575", "OutboxTotalBytes must be at least OutboxBytes = 1048576")]
     [InlineData("--big-room-members", "1", "BigRoomMembers must be at least 2")]
     [InlineData("--member-count-seconds", "-1", "MemberCountSeconds must be 0 to 3600")]

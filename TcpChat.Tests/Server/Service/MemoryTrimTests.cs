@@ -91,33 +91,58 @@ public sealed class MemoryTrimTests
     public void DueTrimWaitsWhileTheServerWritesManyFramesAndRunsOnceTrafficCalms()
     {
         using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
-        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 100);
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 100, maxWaitSeconds: 120);
         for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Accepted();
         long now = Environment.TickCount64;
-        Assert.False(trimmer.TrimIfQuiet(now)); // the burst has just ended
+        Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now)); // the burst has just ended
 
         metrics.MessagesOut.Add(202); // 101 frames a second over the next 2 s: just over the limit
-        Assert.False(trimmer.TrimIfQuiet(now + 2000));
+        Assert.Equal(MemoryTrimmer.Outcome.Held, trimmer.TrimIfQuiet(now + 2000));
+        Assert.Equal(101, trimmer.FramesPerSecond);
         metrics.MessagesOut.Add(1_000_000);
-        Assert.False(trimmer.TrimIfQuiet(now + 4000));
+        Assert.Equal(MemoryTrimmer.Outcome.StillHeld, trimmer.TrimIfQuiet(now + 4000)); // said once, not at every sweep
         Assert.Equal(0, metrics.MemoryTrims.Total);
 
         metrics.MessagesOut.Add(200); // 100 a second: at the limit, quiet enough
-        Assert.True(trimmer.TrimIfQuiet(now + 6000));
+        Assert.Equal(MemoryTrimmer.Outcome.Trimmed, trimmer.TrimIfQuiet(now + 6000));
         Assert.Equal(1, metrics.MemoryTrims.Total);
-        Assert.False(trimmer.TrimIfQuiet(now + 8000)); // once per burst
+        Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now + 8000)); // once per burst
+    }
+
+    /// <summary>Chat:TrimMemoryMaxWaitSeconds: a server that stays busy still gives a burst's memory back (issue 17).</summary>
+    [Fact]
+    public void DueTrimRunsAnywayOnceItHasWaitedItsLongest()
+    {
+        using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 100, maxWaitSeconds: 30);
+        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Departed();
+        long now = Environment.TickCount64; // the burst ended just before: the trim is due at now + 1 s at the latest
+        Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now));
+        var outcomes = new List<MemoryTrimmer.Outcome>();
+        for (long t = now + 2000; t <= now + 40_000; t += 2000) // busy all along: 50,000 frames a second
+        {
+            metrics.MessagesOut.Add(100_000);
+            outcomes.Add(trimmer.TrimIfQuiet(t));
+        }
+        // Held from the first sweep past due, and trimmed at the first sweep 30 s past due: 30-32 s after now.
+        int trimmedAt = outcomes.IndexOf(MemoryTrimmer.Outcome.Trimmed);
+        Assert.InRange(2000L * (trimmedAt + 1), 30_000, 32_000);
+        Assert.Equal(MemoryTrimmer.Outcome.Held, outcomes[0]);
+        Assert.All(outcomes.Skip(1).Take(trimmedAt - 1), o => Assert.Equal(MemoryTrimmer.Outcome.StillHeld, o));
+        Assert.All(outcomes.Skip(trimmedAt + 1), o => Assert.Equal(MemoryTrimmer.Outcome.None, o));
+        Assert.Equal(1, metrics.MemoryTrims.Total);
     }
 
     [Fact]
     public void TrimWithNoFrameLimitRunsWhateverTheTraffic()
     {
         using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
-        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 0);
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 0, maxWaitSeconds: 120);
         for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Departed();
         long now = Environment.TickCount64;
-        Assert.False(trimmer.TrimIfQuiet(now));
+        Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now));
         metrics.MessagesOut.Add(1_000_000);
-        Assert.True(trimmer.TrimIfQuiet(now + 2000));
+        Assert.Equal(MemoryTrimmer.Outcome.Trimmed, trimmer.TrimIfQuiet(now + 2000));
     }
 
     /// <summary>Asks STATS (as an operator would, over a socket) until <paramref name="condition"/> holds.</summary>
