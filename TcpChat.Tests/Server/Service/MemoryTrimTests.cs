@@ -90,9 +90,8 @@ public sealed class MemoryTrimTests
     [Fact]
     public void DueTrimWaitsWhileTheServerWritesManyFramesAndRunsOnceTrafficCalms()
     {
-        using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
-        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 100, maxWaitSeconds: 120);
-        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Accepted();
+        var (metrics, trimmer) = AfterABurst(maxFramesPerSecond: 100, maxWaitSeconds: 120);
+        using var _ = metrics;
         long now = Environment.TickCount64;
         Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now)); // the burst has just ended
 
@@ -113,9 +112,8 @@ public sealed class MemoryTrimTests
     [Fact]
     public void DueTrimRunsAnywayOnceItHasWaitedItsLongest()
     {
-        using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
-        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 100, maxWaitSeconds: 30);
-        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Departed();
+        var (metrics, trimmer) = AfterABurst(maxFramesPerSecond: 100, maxWaitSeconds: 30);
+        using var _ = metrics;
         long now = Environment.TickCount64; // the burst ended just before: the trim is due at now + 1 s at the latest
         Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now));
         var outcomes = new List<MemoryTrimmer.Outcome>();
@@ -136,13 +134,22 @@ public sealed class MemoryTrimTests
     [Fact]
     public void TrimWithNoFrameLimitRunsWhateverTheTraffic()
     {
-        using var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
-        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond: 0, maxWaitSeconds: 120);
-        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Departed();
+        var (metrics, trimmer) = AfterABurst(maxFramesPerSecond: 0, maxWaitSeconds: 120);
+        using var _ = metrics;
         long now = Environment.TickCount64;
         Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(now));
         metrics.MessagesOut.Add(1_000_000);
         Assert.Equal(MemoryTrimmer.Outcome.Trimmed, trimmer.TrimIfQuiet(now + 2000));
+    }
+
+    /// <summary>A trimmer (trim delay 1 s) that has just seen a burst of connections end.</summary>
+    private static (TcpChat.Server.Chat.ChatMetrics Metrics, MemoryTrimmer Trimmer) AfterABurst(int maxFramesPerSecond,
+        double maxWaitSeconds)
+    {
+        var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond, maxWaitSeconds);
+        for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Accepted();
+        return (metrics, trimmer);
     }
 
     /// <summary>Asks STATS (as an operator would, over a socket) until <paramref name="condition"/> holds.</summary>
