@@ -326,7 +326,6 @@ internal sealed class Session : IHistoryClient
         }
     }
 
-    /// <summary>Waits for the read once the thread was given up (see the reader loop in <see cref="RunAsync"/>).</summary>
     /// <summary>Writes (or wakes) the sessions this reader's frames queued to (<see cref="ReaderFlush.FlushNoted"/>), and counts what it wrote.</summary>
     private void FlushNoted(bool drained = false)
     {
@@ -334,6 +333,7 @@ internal sealed class Session : IHistoryClient
         if (written > 0) _hub.Metrics.ReaderWrites.Add(written);
     }
 
+    /// <summary>Waits for the read once the thread was given up (see the reader loop in <see cref="RunAsync"/>).</summary>
     private static async ValueTask<ReadResult> YieldThenAsync(ValueTask<ReadResult> read)
     {
         await Task.Yield();
