@@ -19,8 +19,8 @@ namespace TcpChat.Server.Hosting;
 /// second, over the last sweep period, than that; but at most Chat:TrimMemoryMaxWaitSeconds, after which it runs anyway:
 /// a server that stays busy would otherwise keep a burst's memory for good, the very case of issue 17.
 /// </remarks>
-internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond = 0,
-    double maxWaitSeconds = 0)
+internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond,
+    double maxWaitSeconds)
 {
     /// <summary>What a sweep's check did.</summary>
     public enum Outcome
@@ -95,6 +95,6 @@ internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, in
         _lastCheck = now;
         if (first) return false;
         FramesPerSecond = frames * 1000 / elapsed;
-        return maxFramesPerSecond > 0 && frames * 1000 > (long)maxFramesPerSecond * elapsed;
+        return maxFramesPerSecond > 0 && FramesPerSecond > maxFramesPerSecond;
     }
 }
