@@ -77,7 +77,8 @@ internal static class ReaderFlush
         if (noted is null || noted.Count == 0) return 0;
         List<Session>? waiting = null;
         int written = 0;
-        long deadline = Stopwatch.GetTimestamp() + (drained ? DrainedBudget : Budget);
+        long budget = drained ? DrainedBudget : Budget;
+        long deadline = Stopwatch.GetTimestamp() + budget;
         bool few = noted.Count <= (drained ? MaxInlineDrained : MaxInline);
         try
         {
@@ -97,16 +98,27 @@ internal static class ReaderFlush
         {
             // Stored in order (one history loop): once the last is stored, so are the reader's others. A frame from
             // another reader may still wait; that session's own writer loop then waits for it, as before.
-            if (pending!.IsCompleted) FlushWaiting(waiting); // stored meanwhile (the history loop runs on another core)
-            else pending.ContinueWith(static (_, state) => FlushWaiting((List<Session>)state!), waiting,
-                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            if (pending!.IsCompleted) written += FlushWaiting(waiting, budget); // stored meanwhile (the history loop runs on another core)
+            else pending.ContinueWith(static (_, state) =>
+                {
+                    var (sessions, time) = ((List<Session>, long))state!;
+                    FlushWaiting(sessions, time);
+                }, (waiting, budget), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
         return written;
     }
 
-    private static void FlushWaiting(List<Session> waiting)
+    /// <summary>Writes the sessions that waited for the reader's last message to be stored, within the reader's own budget.</summary>
+    /// <returns>How many it wrote (the rest were woken).</returns>
+    private static int FlushWaiting(List<Session> waiting, long budget)
     {
-        long deadline = Stopwatch.GetTimestamp() + Budget;
-        foreach (var session in waiting) session.FlushDeferred(Stopwatch.GetTimestamp() < deadline, mayWait: false, noted: false);
+        long deadline = Stopwatch.GetTimestamp() + budget;
+        int written = 0;
+        foreach (var session in waiting)
+        {
+            if (session.FlushDeferred(Stopwatch.GetTimestamp() < deadline, mayWait: false, noted: false) == Outbox.Claim.Claimed)
+                written++;
+        }
+        return written;
     }
 }

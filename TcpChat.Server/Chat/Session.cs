@@ -190,21 +190,27 @@ internal sealed class Session : IHistoryClient
     /// does not complete at once (a full socket buffer: then the write deadline is the loop's to keep).
     /// </summary>
     /// <param name="noted">Called for the reader's note: a frame queued from now on is noted again.</param>
+    /// <returns>
+    /// <see cref="Outbox.Claim.Claimed"/> only when frames were written here: a claimed batch of a session being cut (its
+    /// backlog dropped) writes nothing, and is <see cref="Outbox.Claim.None"/> to the caller, which counts the writes.
+    /// </returns>
     internal Outbox.Claim FlushDeferred(bool mayClaim, bool mayWait, bool noted)
     {
         if (noted) Interlocked.Exchange(ref _noted, 0); // before the claim, which takes the outbox's lock: nothing is missed
         var claim = _outbox.ClaimOrWake(mayClaim, mayWait, FlushChunkBytes, out Outbox.Batch batch);
-        if (claim == Outbox.Claim.Claimed) WriteClaimed(batch);
+        if (claim == Outbox.Claim.Claimed && WriteClaimed(batch) == 0) return Outbox.Claim.None;
         return claim;
     }
 
     /// <summary>Writes a batch whose frames are all ready, as the writer loop would, without waiting.</summary>
-    private void WriteClaimed(Outbox.Batch batch)
+    /// <returns>The frames written (none when the session's backlog is dropped).</returns>
+    private long WriteClaimed(Outbox.Batch batch)
     {
         ValueTask<FlushResult> flush;
+        long frames = 0;
         try
         {
-            long frames = 0, bytes = 0, taken = 0;
+            long bytes = 0, taken = 0;
             for (int i = 0; i < batch.Count; i++)
             {
                 Outgoing item = batch.Items[i];
@@ -223,7 +229,7 @@ internal sealed class Session : IHistoryClient
             if (_output.UnflushedBytes == 0)
             {
                 _outbox.Release(wake: false);
-                return;
+                return frames;
             }
             Volatile.Write(ref _flushSince, Math.Max(1, Environment.TickCount64));
             flush = _output.FlushAsync();
@@ -241,7 +247,7 @@ internal sealed class Session : IHistoryClient
             {
                 Volatile.Write(ref _flushSince, 0);
                 _outbox.Release(wake: false);
-                return;
+                return frames;
             }
             flush = new ValueTask<FlushResult>(result);
         }
@@ -249,6 +255,7 @@ internal sealed class Session : IHistoryClient
         _handedFlush = flush;
         _flushHandedOver = true;
         _outbox.Release(wake: true);
+        return frames;
     }
 
     private void SlowConsumer()

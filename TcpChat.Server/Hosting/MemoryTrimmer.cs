@@ -19,9 +19,15 @@ namespace TcpChat.Server.Hosting;
 /// second, over the last sweep period, than that; but at most Chat:TrimMemoryMaxWaitSeconds, after which it runs anyway:
 /// a server that stays busy would otherwise keep a burst's memory for good, the very case of issue 17.
 /// </remarks>
+/// <param name="clock">
+/// When a connection came or went, in <see cref="Environment.TickCount64"/>'s milliseconds (its default); tests give their
+/// own, as they give the sweep's.
+/// </param>
 internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond,
-    double maxWaitSeconds)
+    double maxWaitSeconds, Func<long>? clock = null)
 {
+    private readonly Func<long> _clock = clock ?? (static () => Environment.TickCount64);
+
     /// <summary>What a sweep's check did.</summary>
     public enum Outcome
     {
@@ -59,7 +65,7 @@ internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, in
     private void Changed()
     {
         Interlocked.Increment(ref _sinceTrim);
-        Volatile.Write(ref _lastChange, Environment.TickCount64);
+        Volatile.Write(ref _lastChange, _clock());
     }
 
     /// <summary>From the sweep: trims when a burst has been followed by a quiet spell.</summary>
@@ -69,7 +75,11 @@ internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, in
         bool busy = Busy(now, metrics.MessagesOut.Total);
         if (afterSeconds <= 0 || Interlocked.Read(ref _sinceTrim) < BurstConnections) return Outcome.None;
         long due = Volatile.Read(ref _lastChange) + (long)(afterSeconds * 1000);
-        if (now < due) return Outcome.None;
+        if (now < due)
+        {
+            _held = false; // the burst went on: a wait once it is over is a new one, and is said again
+            return Outcome.None;
+        }
         if (busy && now < due + (long)(maxWaitSeconds * 1000))
         {
             if (_held) return Outcome.StillHeld;

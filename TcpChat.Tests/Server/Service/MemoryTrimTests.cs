@@ -131,6 +131,32 @@ public sealed class MemoryTrimTests
         Assert.Equal(1, metrics.MemoryTrims.Total);
     }
 
+    /// <summary>
+    /// The log says a trim waits once per wait, not at every sweep; a connection that pushes the trim back ends that wait,
+    /// so the wait after it is said again, not taken for the same one.
+    /// </summary>
+    [Fact]
+    public void WaitEndedByANewConnectionIsSaidAgainWhenTheTrimWaitsOnceMore()
+    {
+        long clock = Environment.TickCount64;
+        var (metrics, trimmer) = AfterABurst(maxFramesPerSecond: 100, maxWaitSeconds: 120, () => clock);
+        using var _ = metrics;
+        long start = clock;
+        Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(start));
+        metrics.MessagesOut.Add(1000); // 500 frames a second: busy
+        Assert.Equal(MemoryTrimmer.Outcome.Held, trimmer.TrimIfQuiet(start + 2000));
+        metrics.MessagesOut.Add(1000);
+        Assert.Equal(MemoryTrimmer.Outcome.StillHeld, trimmer.TrimIfQuiet(start + 4000));
+
+        clock = start + 5000;
+        trimmer.Accepted(); // the burst goes on: the trim is due a second from now
+        metrics.MessagesOut.Add(500);
+        Assert.Equal(MemoryTrimmer.Outcome.None, trimmer.TrimIfQuiet(start + 5000));
+        metrics.MessagesOut.Add(1000);
+        Assert.Equal(MemoryTrimmer.Outcome.Held, trimmer.TrimIfQuiet(start + 7000));
+        Assert.Equal(0, metrics.MemoryTrims.Total);
+    }
+
     [Fact]
     public void TrimWithNoFrameLimitRunsWhateverTheTraffic()
     {
@@ -144,10 +170,10 @@ public sealed class MemoryTrimTests
 
     /// <summary>A trimmer (trim delay 1 s) that has just seen a burst of connections end.</summary>
     private static (TcpChat.Server.Chat.ChatMetrics Metrics, MemoryTrimmer Trimmer) AfterABurst(int maxFramesPerSecond,
-        double maxWaitSeconds)
+        double maxWaitSeconds, Func<long>? clock = null)
     {
         var metrics = new TcpChat.Server.Chat.ChatMetrics(() => 0, () => 0, () => (0, 0));
-        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond, maxWaitSeconds);
+        var trimmer = new MemoryTrimmer(afterSeconds: 1, metrics, maxFramesPerSecond, maxWaitSeconds, clock);
         for (int i = 0; i < MemoryTrimmer.BurstConnections; i++) trimmer.Accepted();
         return (metrics, trimmer);
     }
