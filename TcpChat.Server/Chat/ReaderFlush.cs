@@ -98,7 +98,8 @@ internal static class ReaderFlush
         {
             // Stored in order (one history loop): once the last is stored, so are the reader's others. A frame from
             // another reader may still wait; that session's own writer loop then waits for it, as before.
-            if (pending!.IsCompleted) written += FlushWaiting(waiting, budget); // stored meanwhile (the history loop runs on another core)
+            // Stored meanwhile (the history loop runs on another core): written here, and counted as the reader's.
+            if (pending!.IsCompleted) written += FlushWaiting(waiting, budget);
             else pending.ContinueWith(static (_, state) =>
                 {
                     var (sessions, time) = ((List<Session>, long))state!;
@@ -108,7 +109,7 @@ internal static class ReaderFlush
         return written;
     }
 
-    /// <summary>Writes the sessions that waited for the reader's last message to be stored, within the reader's own budget.</summary>
+    /// <summary>Writes the sessions that waited for the reader's last message to be stored, in its budget.</summary>
     /// <returns>How many it wrote (the rest were woken).</returns>
     private static int FlushWaiting(List<Session> waiting, long budget)
     {
@@ -116,8 +117,8 @@ internal static class ReaderFlush
         int written = 0;
         foreach (var session in waiting)
         {
-            if (session.FlushDeferred(Stopwatch.GetTimestamp() < deadline, mayWait: false, noted: false) == Outbox.Claim.Claimed)
-                written++;
+            var claim = session.FlushDeferred(Stopwatch.GetTimestamp() < deadline, mayWait: false, noted: false);
+            if (claim == Outbox.Claim.Claimed) written++;
         }
         return written;
     }

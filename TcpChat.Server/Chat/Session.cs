@@ -191,8 +191,8 @@ internal sealed class Session : IHistoryClient
     /// </summary>
     /// <param name="noted">Called for the reader's note: a frame queued from now on is noted again.</param>
     /// <returns>
-    /// <see cref="Outbox.Claim.Claimed"/> only when frames were written here: a claimed batch of a session being cut (its
-    /// backlog dropped) writes nothing, and is <see cref="Outbox.Claim.None"/> to the caller, which counts the writes.
+    /// <see cref="Outbox.Claim.Claimed"/> only when frames were written here: a claimed batch of a session being cut
+    /// (its backlog dropped) writes nothing, and is <see cref="Outbox.Claim.None"/> to the caller, who counts writes.
     /// </returns>
     internal Outbox.Claim FlushDeferred(bool mayClaim, bool mayWait, bool noted)
     {

@@ -20,8 +20,8 @@ namespace TcpChat.Server.Hosting;
 /// a server that stays busy would otherwise keep a burst's memory for good, the very case of issue 17.
 /// </remarks>
 /// <param name="clock">
-/// When a connection came or went, in <see cref="Environment.TickCount64"/>'s milliseconds (its default); tests give their
-/// own, as they give the sweep's.
+/// When a connection came or went, in <see cref="Environment.TickCount64"/>'s milliseconds (the default); tests give
+/// their own, as they give the sweep's.
 /// </param>
 internal sealed class MemoryTrimmer(double afterSeconds, ChatMetrics metrics, int maxFramesPerSecond,
     double maxWaitSeconds, Func<long>? clock = null)

@@ -132,8 +132,8 @@ public sealed class MemoryTrimTests
     }
 
     /// <summary>
-    /// The log says a trim waits once per wait, not at every sweep; a connection that pushes the trim back ends that wait,
-    /// so the wait after it is said again, not taken for the same one.
+    /// The log says a trim waits once per wait, not at every sweep; a connection that pushes the trim back ends that
+    /// wait, so the wait after it is said again, not taken for the same one.
     /// </summary>
     [Fact]
     public void WaitEndedByANewConnectionIsSaidAgainWhenTheTrimWaitsOnceMore()
